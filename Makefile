@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install chromium serve-check
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet ".[test]"
+	# httpbin pins greenlet<3 which it never imports, while Playwright needs greenlet>=3: no deps.
+	$(PIP) install --quiet --no-deps "httpbin>=0.10" "flasgger>=0.9" "brotlicffi>=1.1" "decorator>=5" "six>=1.16" "mistune>=3" "jsonschema>=4"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Local development: debug on, keys generated once into .dev-secrets.json, loopback and http allowed.
+run: export DJANGO_DEBUG ?= 1
+run: export CONNECTORS_ALLOW_PRIVATE_NETWORKS ?= 1
+run: export CONNECTORS_ALLOW_INSECURE_HTTP ?= 1
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py create_demo_admin
+	@echo "Sign in at http://$(HOST):$(PORT)/ as admin (password: DEMO_PASSWORD, default admin)."
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+test: $(STAMP) chromium
+	$(PY) -m pytest $(PYTEST_ARGS)

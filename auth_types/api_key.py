@@ -1,0 +1,113 @@
+from django import forms
+
+from .base import AuthType, ConfigForm
+from .validators import parameter_key_validator, parameter_name_validator
+
+LOCATIONS = [("query", "Query String"), ("form", "Form Data"), ("header", "Header")]
+MAX_PARAMETERS = 20
+
+
+class ParameterForm(forms.Form):
+    name = forms.CharField(
+        label="Parameter Name", max_length=50, validators=[parameter_name_validator],
+        help_text="Shown to the end user when authorizing a connection.",
+    )
+    key = forms.CharField(
+        label="Parameter Key", max_length=100, validators=[parameter_key_validator],
+        help_text="The key the service's API documentation names, e.g. api_key or X-API-Key.",
+    )
+    location = forms.ChoiceField(label="Parameter Location", choices=LOCATIONS, initial="header")
+
+
+class BaseParameterFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_few_forms": "Add at least one parameter.",
+        "too_many_forms": f"A connector takes at most {MAX_PARAMETERS} parameters.",
+    }
+
+    def clean(self):
+        seen = {}
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form) or not form.cleaned_data:
+                continue
+            key, location = form.cleaned_data.get("key"), form.cleaned_data.get("location")
+            if not key:
+                continue
+            # Header names are case-insensitive on the wire; query and form keys are not.
+            ident = (location, key.lower() if location == "header" else key)
+            if ident in seen:
+                form.add_error("key", f"“{key}” is already used by another parameter in the same location.")
+            seen[ident] = form
+            name = form.cleaned_data.get("name", "").lower()
+            if name and name in {f.cleaned_data.get("name", "").lower() for f in seen.values() if f is not form}:
+                form.add_error("name", "Another parameter already has this name; the end user could not tell them apart.")
+
+    def rows(self):
+        return [
+            {"name": f.cleaned_data["name"], "key": f.cleaned_data["key"], "location": f.cleaned_data["location"]}
+            for f in self.forms
+            if f.cleaned_data and not self._should_delete_form(f)
+        ]
+
+
+ParameterFormSet = forms.formset_factory(
+    ParameterForm, formset=BaseParameterFormSet, extra=0, min_num=1, validate_min=True,
+    max_num=MAX_PARAMETERS, validate_max=True, can_delete=True,
+)
+
+
+class ApiKeyConfigForm(ConfigForm):
+    """No fields of its own: one formset of parameter rows."""
+
+    def __init__(self, data=None, files=None, **kwargs):
+        super().__init__(data, files, **kwargs)
+        stored = self.stored_config.get("parameters") or []
+        initial = stored or [{"name": "API Key", "key": "", "location": "header"}]
+        self.parameters = ParameterFormSet(data, initial=initial, prefix=self.add_prefix("parameters"))
+
+    @classmethod
+    def from_stored(cls, config, secrets):
+        rows = config.get("parameters") or []
+        probe = cls(stored_config=config, stored_secrets=secrets)
+        prefix = probe.parameters.prefix
+        data = {
+            f"{prefix}-TOTAL_FORMS": str(len(rows)),
+            f"{prefix}-INITIAL_FORMS": str(len(rows)),
+        }
+        for index, row in enumerate(rows):
+            for name, value in row.items():
+                data[f"{prefix}-{index}-{name}"] = value
+        return cls(data, stored_config=config, stored_secrets=secrets)
+
+    def is_valid(self):
+        return all([super().is_valid(), self.parameters.is_valid()])
+
+    def error_list(self):
+        messages = super().error_list()
+        for index, errors in enumerate(self.parameters.errors, start=1):
+            for name, field_errors in errors.items():
+                messages += [f"Parameter {index}, {ParameterForm.base_fields[name].label}: {e}" for e in field_errors]
+        messages += list(self.parameters.non_form_errors())
+        return messages
+
+    def config(self):
+        return {"parameters": self.parameters.rows()}
+
+
+class ApiKey(AuthType):
+    key = "api_key"
+    name = "API Key"
+    description = (
+        "The end user enters one value per parameter; each is sent under its Parameter Key in the "
+        "query string, the form body or a header."
+    )
+    config_form = ApiKeyConfigForm
+    config_template = "auth_types/api_key_config.html"
+
+    def summary(self, config, secrets):
+        locations = dict(LOCATIONS)
+        return [
+            (row["name"], f"{row['key']} in {locations.get(row['location'], row['location'])}")
+            for row in (config or {}).get("parameters", [])
+        ]

@@ -1,0 +1,110 @@
+"""The auth-type contract: each type is one small class; this module holds what they share.
+
+A type works on plain data (a dict of non-secret config and a dict of secrets), never on
+models, so it can be tested without the database. The builder stores what `ConfigForm`
+returns; the connections app stores what the credential flows return.
+"""
+
+from django import forms
+
+SECRET_PLACEHOLDER = "Stored. Leave blank to keep it."
+
+
+class ConfigForm(forms.Form):
+    """The Security section's fields for one auth type.
+
+    `stored_config` and `stored_secrets` are what is saved now. Secret fields never render
+    their value; left blank they keep the stored one.
+    """
+
+    secret_fields = ()
+
+    def __init__(self, data=None, files=None, *, stored_config=None, stored_secrets=None, **kwargs):
+        self.stored_config = dict(stored_config or {})
+        self.stored_secrets = dict(stored_secrets or {})
+        super().__init__(data, files, initial=self.stored_config, **kwargs)
+        for name in self.secret_fields:
+            field = self.fields[name]
+            field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+            if self.stored_secrets.get(name):
+                field.required = False
+                field.widget.attrs["placeholder"] = SECRET_PLACEHOLDER
+                field.help_text = " ".join(filter(None, [field.help_text, SECRET_PLACEHOLDER]))
+
+    @classmethod
+    def from_stored(cls, config, secrets):
+        """Return a bound form holding the stored values, to re-validate them (the Ready gate)."""
+        data = {}
+        prefix_form = cls(stored_config=config, stored_secrets=secrets)
+        for name in prefix_form.fields:
+            value = (secrets if name in cls.secret_fields else config).get(name)
+            if value is not None and value is not False:
+                data[prefix_form.add_prefix(name)] = value
+        return cls(data, stored_config=config, stored_secrets=secrets)
+
+    def error_list(self):
+        """Return every error as a readable "Label: message" string."""
+        messages = []
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields else ""
+            messages += [f"{label}: {error}" if label else error for error in errors]
+        return messages
+
+    def config(self):
+        """Return the non-secret settings to store (call after is_valid())."""
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.secret_fields}
+
+    def secrets(self):
+        """Return the secrets to store: the new values, the stored ones where left blank."""
+        return {
+            name: self.cleaned_data.get(name) or self.stored_secrets.get(name, "") for name in self.secret_fields
+        }
+
+
+class AuthType:
+    """One authentication type. Subclasses state only what is particular to them.
+
+    key            stable identifier stored on the connector (never renamed)
+    name           the label the help page uses
+    description    one sentence for the Security section
+    config_form    the Security section's form (a ConfigForm subclass)
+    config_template  template rendering that form inside the Security page
+    uses_scopes    whether the OAuth Scopes section applies
+    uses_callback  whether the provider redirects back (the page shows the callback URL)
+    """
+
+    key = ""
+    name = ""
+    description = ""
+    config_form = ConfigForm
+    config_template = "auth_types/config_form.html"
+    uses_scopes = False
+    uses_callback = False
+
+    def problems(self, config, secrets):
+        """Return the reasons the stored configuration is not usable, as readable strings."""
+        form = self.config_form.from_stored(config or {}, secrets or {})
+        return [] if form.is_valid() else form.error_list()
+
+    def summary(self, config, secrets):
+        """Return (label, value) pairs describing the configuration, secrets masked."""
+        form = self.config_form(stored_config=config, stored_secrets=secrets)
+        rows = []
+        for name, field in form.fields.items():
+            if name in form.secret_fields:
+                rows.append((field.label, mask(secrets.get(name) if secrets else "")))
+            elif name in (config or {}):
+                rows.append((field.label, display_value(field, config[name])))
+        return rows
+
+
+def mask(value):
+    """Return a masked form of a secret: whether it is set, never any of its characters."""
+    return "•••••••• (set)" if value else "(not set)"
+
+
+def display_value(field, value):
+    choices = dict(getattr(field, "choices", ()) or ())
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return choices.get(value, value)

@@ -1,0 +1,41 @@
+from django import forms
+
+from .base import AuthType, ConfigForm
+from .validators import parameter_key_validator, parameter_name_validator
+
+
+class BasicConfigForm(ConfigForm):
+    username_name = forms.CharField(
+        label="Username Parameter Name", max_length=50, initial="Username",
+        validators=[parameter_name_validator],
+        help_text="Display name of the field the end user fills in when authorizing a connection.",
+    )
+    username_key = forms.CharField(
+        label="Username Parameter Key", max_length=100, initial="username",
+        validators=[parameter_key_validator],
+        help_text="Key of the username as the service's API documentation names it.",
+    )
+    password_name = forms.CharField(
+        label="Password Parameter Name", max_length=50, initial="Password",
+        validators=[parameter_name_validator],
+    )
+    password_key = forms.CharField(
+        label="Password Parameter Key", max_length=100, initial="password",
+        validators=[parameter_key_validator],
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("username_key") and cleaned.get("username_key") == cleaned.get("password_key"):
+            self.add_error("password_key", "The password key must differ from the username key.")
+        return cleaned
+
+
+class Basic(AuthType):
+    key = "basic"
+    name = "Basic"
+    description = (
+        "The end user enters a username and a password; they are sent base64-encoded in the "
+        "header Authorization: Basic <value>."
+    )
+    config_form = BasicConfigForm

@@ -1,0 +1,47 @@
+"""The registry: an explicit tuple of auth types, checked when the module loads.
+
+Code outside auth_types/ asks the registry, never compares type names.
+"""
+
+from .api_key import ApiKey
+from .aws_sigv4 import AwsSigV4
+from .basic import Basic
+from .bearer import BearerToken
+from .oauth1 import OAuth1
+from .oauth2 import OAuth2
+
+REGISTERED = (Basic, ApiKey, OAuth1, OAuth2, BearerToken, AwsSigV4)
+
+
+class UnknownAuthType(LookupError):
+    pass
+
+
+def _build(classes):
+    types = {}
+    for cls in classes:
+        if not cls.key or not cls.name:
+            raise TypeError(f"{cls.__name__} needs a key and a name.")
+        if cls.key in types:
+            raise TypeError(f"Two auth types use the key {cls.key!r}.")
+        types[cls.key] = cls()
+    return types
+
+
+_TYPES = _build(REGISTERED)
+
+
+def get(key):
+    """Return the auth type registered under `key`; raise UnknownAuthType otherwise."""
+    try:
+        return _TYPES[key]
+    except KeyError:
+        raise UnknownAuthType(f"No auth type is registered under {key!r}.") from None
+
+
+def all_types():
+    return list(_TYPES.values())
+
+
+def choices():
+    return [(auth_type.key, auth_type.name) for auth_type in _TYPES.values()]

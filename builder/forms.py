@@ -1,0 +1,164 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from auth_types import registry
+from auth_types.validators import ServiceURLField
+
+from .logo import logo_thumbnail
+from .models import Connector, Scope, ScopeDelimiter
+from .validators import link_name_from, unique_link_name
+
+
+class ConnectorCreateForm(forms.ModelForm):
+    """Create New Custom Connector: name and description; the link name is derived."""
+
+    class Meta:
+        model = Connector
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3, "maxlength": 255})}
+        labels = {"description": "Description (Optional)"}
+        help_texts = {
+            "name": "At most 50 characters: letters, digits, spaces and * _ - @ / ! : | & ~ \\ +; "
+            "starts with a letter, a digit or _.",
+            "description": "At most 255 characters: letters, digits, spaces and , . ( ) - _ * @ / \\ ! : | ~ &",
+        }
+
+    def save(self, commit=True):
+        connector = super().save(commit=False)
+        connector.link_name = unique_link_name(
+            link_name_from(connector.name), lambda name: Connector.objects.filter(link_name=name).exists()
+        )
+        if commit:
+            connector.save()
+        return connector
+
+
+class GeneralForm(forms.ModelForm):
+    logo_file = forms.FileField(
+        label="Logo", required=False,
+        help_text="PNG, JPEG or WebP, at most 1 MB and 4096×4096 pixels; shown as a square.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
+
+    class Meta:
+        model = Connector
+        fields = ["name", "link_name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3, "maxlength": 255})}
+        help_texts = ConnectorCreateForm.Meta.help_texts | {
+            "link_name": "Used in URLs and scripts: lowercase letters, digits and _, starting with a letter.",
+        }
+
+    def clean_logo_file(self):
+        upload = self.cleaned_data.get("logo_file")
+        if not upload:
+            return None
+        try:
+            return logo_thumbnail(upload)
+        except ValidationError as error:
+            raise ValidationError(error.messages, code=getattr(error, "code", None)) from None
+
+    def save(self, commit=True):
+        connector = super().save(commit=False)
+        if self.cleaned_data.get("logo_file"):
+            connector.set_logo(self.cleaned_data["logo_file"])
+        elif self.cleaned_data.get("remove_logo"):
+            connector.set_logo(None)
+        if commit:
+            connector.save()
+        return connector
+
+    def changed_fields(self):
+        changed = [name for name in self.changed_data if name in self.Meta.fields]
+        if self.cleaned_data.get("logo_file") or self.cleaned_data.get("remove_logo"):
+            changed.append("logo")
+        return changed
+
+
+class AuthTypeChoiceForm(forms.Form):
+    auth_type = forms.ChoiceField(
+        label="Authentication Type", choices=registry.choices,
+        widget=forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"}),
+        error_messages={"required": "Choose an Authentication Type."},
+    )
+
+
+class TestRequestForm(forms.ModelForm):
+    test_url = ServiceURLField(
+        label="Test request URL", required=False,
+        help_text="Optional: a request made right after a connection is authorized, to check it works "
+        "(for example https://api.example.com/v1/me).",
+    )
+
+    class Meta:
+        model = Connector
+        fields = ["test_method", "test_url"]
+        labels = {"test_method": "Test request method"}
+
+
+def security_forms(connector, data=None):
+    """Return {key: ConfigForm} for every auth type, the stored values on the connector's own type."""
+    forms_by_key = {}
+    for auth_type in registry.all_types():
+        own = auth_type.key == connector.auth_type
+        forms_by_key[auth_type.key] = auth_type.config_form(
+            data,
+            prefix=auth_type.key,
+            stored_config=connector.config if own else None,
+            stored_secrets=connector.secrets if own else None,
+        )
+    return forms_by_key
+
+
+class ScopeForm(forms.ModelForm):
+    class Meta:
+        model = Scope
+        fields = ["name", "value"]
+
+    def __init__(self, *args, connector, **kwargs):
+        self.connector = connector
+        super().__init__(*args, **kwargs)
+
+    def clean_value(self):
+        value = self.cleaned_data["value"].strip()
+        if any(ch.isspace() for ch in value) or not value.isprintable():
+            raise ValidationError("A scope value has no spaces.")
+        if self.connector.scope_delimiter in value:
+            raise ValidationError(
+                f"A scope value cannot contain the scope delimiter "
+                f"({ScopeDelimiter(self.connector.scope_delimiter).label})."
+            )
+        others = self.connector.scopes.exclude(pk=self.instance.pk)
+        if others.filter(value=value).exists():
+            raise ValidationError("This connector already has a scope with this value.")
+        return value
+
+
+class BaseScopeFormSet(forms.BaseFormSet):
+    def clean(self):
+        seen = set()
+        for form in self.forms:
+            value = getattr(form, "cleaned_data", {}).get("value")
+            if not value:
+                continue
+            if value in seen:
+                form.add_error("value", "This value appears twice in the rows you are adding.")
+            seen.add(value)
+
+
+ScopeFormSet = forms.formset_factory(ScopeForm, formset=BaseScopeFormSet, extra=1, max_num=50, validate_max=True)
+
+
+class ScopeDelimiterForm(forms.ModelForm):
+    class Meta:
+        model = Connector
+        fields = ["scope_delimiter"]
+        labels = {"scope_delimiter": "Scope Delimiter"}
+        help_texts = {"scope_delimiter": "How the service expects the scopes to be separated."}
+
+    def clean_scope_delimiter(self):
+        delimiter = self.cleaned_data["scope_delimiter"]
+        clashing = self.instance.scopes.filter(value__contains=delimiter).values_list("value", flat=True)[:3]
+        if delimiter.strip() and clashing:
+            raise ValidationError(f"These scope values contain that delimiter: {', '.join(clashing)}.")
+        return delimiter

@@ -1,0 +1,30 @@
+from django.db import migrations
+
+GROUP = "Connector builders"
+
+
+def create_group(apps, schema_editor):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    Group = apps.get_model("auth", "Group")
+    # Permissions are normally created after migrations run; create this one now to attach it.
+    content_type, _ = ContentType.objects.get_or_create(app_label="builder", model="connector")
+    permission, _ = Permission.objects.get_or_create(
+        content_type=content_type, codename="build_connector", defaults={"name": "Can build custom connectors"}
+    )
+    group, _ = Group.objects.get_or_create(name=GROUP)
+    group.permissions.add(permission)
+
+
+def remove_group(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name=GROUP).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("builder", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(create_group, remove_group)]

@@ -1,0 +1,159 @@
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from auth_types import registry
+from connectors_site.crypto import EncryptedJSONField
+
+from .validators import connector_name_validator, description_validator, link_name_validator
+
+
+class Stage(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    READY = "ready", "Ready"
+
+
+class ScopeDelimiter(models.TextChoices):
+    COMMA = ",", "Comma"
+    SPACE = " ", "Space"
+    PLUS = "+", "Plus"
+
+
+class TestMethod(models.TextChoices):
+    GET = "GET", "GET"
+    POST = "POST", "POST"
+    HEAD = "HEAD", "HEAD"
+
+
+class ConnectorQuerySet(models.QuerySet):
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(models.Q(name__icontains=text) | models.Q(link_name__icontains=text))
+
+    def for_listing(self):
+        """Return the connectors without their logo bytes (a list shows the logo by URL)."""
+        return self.defer("logo", "secrets")
+
+
+class Connector(models.Model):
+    name = models.CharField("Connector Name", max_length=50, validators=[connector_name_validator])
+    link_name = models.CharField(
+        "Connector Link Name", max_length=50, unique=True, validators=[link_name_validator]
+    )
+    description = models.CharField(max_length=255, blank=True, validators=[description_validator])
+    logo = models.BinaryField(null=True, blank=True, editable=False)
+    logo_hash = models.CharField(max_length=64, blank=True, editable=False)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.DRAFT)
+
+    auth_type = models.CharField("Authentication Type", max_length=32, blank=True, choices=registry.choices)
+    config = models.JSONField(default=dict, blank=True)
+    secrets = EncryptedJSONField(default=dict, blank=True, editable=False)
+    scope_delimiter = models.CharField(max_length=1, choices=ScopeDelimiter.choices, default=ScopeDelimiter.COMMA)
+    test_method = models.CharField(max_length=8, choices=TestMethod.choices, default=TestMethod.GET)
+    test_url = models.CharField("Test request URL", max_length=2000, blank=True)
+
+    # Names the connector in its OAuth callback URL; stable when the link name changes.
+    callback_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ConnectorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        permissions = [("build_connector", "Can build custom connectors")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("builder:general", args=[self.pk])
+
+    def callback_path(self):
+        """Return the path of this connector's OAuth callback (register its absolute URL with the provider)."""
+        return reverse("connections:oauth_callback", args=[self.callback_id])
+
+    @property
+    def kind(self):
+        """Return the auth type object, or None while Security is not chosen."""
+        try:
+            return registry.get(self.auth_type) if self.auth_type else None
+        except registry.UnknownAuthType:
+            return None
+
+    @property
+    def is_ready(self):
+        return self.stage == Stage.READY
+
+    @property
+    def uses_scopes(self):
+        return bool(self.kind and self.kind.uses_scopes)
+
+    def set_logo(self, png_bytes):
+        self.logo = png_bytes
+        self.logo_hash = hashlib.sha256(png_bytes).hexdigest() if png_bytes else ""
+
+    def security_problems(self):
+        """Return why Security is not complete and valid; empty when it is."""
+        if not self.kind:
+            return ["Security: choose an Authentication Type and save it."]
+        return [f"Security: {problem}" for problem in self.kind.problems(self.config, self.secrets)]
+
+    def general_problems(self):
+        problems = []
+        for field in ("name", "link_name", "description"):
+            try:
+                self._meta.get_field(field).clean(getattr(self, field), self)
+            except Exception as error:  # ValidationError; reported, not raised
+                problems.append(f"General: {self._meta.get_field(field).verbose_name.capitalize()}: "
+                                f"{' '.join(getattr(error, 'messages', [str(error)]))}")
+        return problems
+
+    def ready_problems(self):
+        return self.general_problems() + self.security_problems()
+
+
+class Scope(models.Model):
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="scopes")
+    name = models.CharField("Scope Name", max_length=100)
+    value = models.CharField("Scope Value", max_length=255)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["connector", "value"], name="unique_scope_value_per_connector")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.value})"
+
+
+class ConnectorChange(models.Model):
+    """The audit trail: who changed which fields of a connector, and when. Never values."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        GENERAL = "general", "Changed General"
+        SECURITY = "security", "Changed Security"
+        SCOPES = "scopes", "Changed OAuth Scopes"
+        READY = "ready", "Marked as Ready"
+
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    fields = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.user or 'unknown'} at {self.at:%Y-%m-%d %H:%M}"

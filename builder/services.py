@@ -1,0 +1,75 @@
+"""Changes to connectors that span models: each one records itself in the audit trail."""
+
+from django.db import transaction
+
+from .models import Connector, ConnectorChange, Stage
+
+
+class ConnectorNotComplete(Exception):
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def connector_record_change(*, connector, user, action, fields=()):
+    return ConnectorChange.objects.create(connector=connector, user=user, action=action, fields=sorted(fields))
+
+
+@transaction.atomic
+def connector_create(*, form, user):
+    connector = form.save(commit=False)
+    connector.created_by = user
+    connector.save()
+    connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.CREATED,
+                            fields=["name", "link_name", "description"])
+    return connector
+
+
+@transaction.atomic
+def connector_save_general(*, form, user):
+    fields = form.changed_fields()
+    connector = form.save()
+    if fields:
+        connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.GENERAL, fields=fields)
+    return connector
+
+
+@transaction.atomic
+def connector_save_security(*, connector, user, auth_type, config_form, test_form):
+    """Store the chosen auth type's configuration; record which fields changed (names only)."""
+    new_config, new_secrets = config_form.config(), config_form.secrets()
+    if auth_type.key != connector.auth_type:
+        changed = {"auth_type", *new_config, *(name for name, value in new_secrets.items() if value)}
+    else:
+        changed = {name for name in new_config.keys() | connector.config.keys()
+                   if new_config.get(name) != connector.config.get(name)}
+        changed |= {name for name, value in new_secrets.items() if value != connector.secrets.get(name)}
+    changed |= set(test_form.changed_data)
+    test_form.save(commit=False)
+    connector.auth_type, connector.config, connector.secrets = auth_type.key, new_config, new_secrets
+    connector.save()
+    if changed:
+        connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.SECURITY,
+                                fields=changed)
+    return connector
+
+
+@transaction.atomic
+def connector_mark_ready(*, connector, user):
+    """Move a connector to Ready; raise ConnectorNotComplete with what is missing otherwise."""
+    connector = Connector.objects.select_for_update().get(pk=connector.pk)
+    problems = connector.ready_problems()
+    if problems:
+        raise ConnectorNotComplete(problems)
+    if connector.stage != Stage.READY:
+        connector.stage = Stage.READY
+        connector.save(update_fields=["stage", "updated_at"])
+        connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.READY, fields=["stage"])
+    return connector
+
+
+def connector_scope_recommendation(connector):
+    """Return the help page's recommendation when an OAuth connector has no scopes, else None."""
+    if connector.uses_scopes and not connector.scopes.exists():
+        return "We strongly recommend adding scopes to your OAuth connector, even though scopes in OAuth2 are optional."
+    return None

@@ -1,0 +1,105 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponse, HttpResponseNotModified
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import CreateView, ListView, TemplateView, UpdateView
+
+from .. import services
+from ..forms import ConnectorCreateForm, GeneralForm
+from ..models import Connector
+from .mixins import BadRequestOnInvalidMixin, BuilderRequiredMixin, ConnectorSectionMixin
+
+
+class ConnectorListView(BuilderRequiredMixin, ListView):
+    """Manage Custom Connectors: cards, a search by name or link name, pages."""
+
+    template_name = "builder/connector_list.html"
+    paginate_by = 12
+    context_object_name = "connectors"
+
+    def get_queryset(self):
+        return Connector.objects.for_listing().search(self.request.GET.get("q"))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(q=self.request.GET.get("q", "").strip(), **kwargs)
+
+
+class ConnectorCreateView(BuilderRequiredMixin, BadRequestOnInvalidMixin, CreateView):
+    """Create New Custom Connector."""
+
+    form_class = ConnectorCreateForm
+    template_name = "builder/connector_create.html"
+
+    def get_initial(self):
+        # The hub's "nothing found → +Create Custom Connector" link carries the searched text.
+        return {"name": self.request.GET.get("name", "")[:50]}
+
+    def form_valid(self, form):
+        connector = services.connector_create(form=form, user=self.request.user)
+        return redirect("builder:general", connector.pk)
+
+
+class GeneralView(ConnectorSectionMixin, BadRequestOnInvalidMixin, UpdateView):
+    section = "general"
+    form_class = GeneralForm
+    template_name = "builder/connector_general.html"
+
+    def get_object(self, queryset=None):
+        return self.get_connector()
+
+    def form_invalid(self, form):
+        # The page around the form shows the saved connector, not the refused values.
+        self._connector = Connector.objects.get(pk=self.kwargs["pk"])
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        services.connector_save_general(form=form, user=self.request.user)
+        messages.success(self.request, "General saved.")
+        return redirect("builder:security", self.object.pk)
+
+
+class HistoryView(ConnectorSectionMixin, ListView):
+    section = "history"
+    template_name = "builder/connector_history.html"
+    context_object_name = "changes"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return self.get_connector().changes.select_related("user")
+
+
+class MarkReadyView(ConnectorSectionMixin, TemplateView):
+    """Mark as Ready: only when General and Security are complete and valid."""
+
+    section = "ready"
+    template_name = "builder/connector_not_ready.html"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        connector = self.get_connector()
+        try:
+            services.connector_mark_ready(connector=connector, user=request.user)
+        except services.ConnectorNotComplete as error:
+            return self.render_to_response(self.get_context_data(problems=error.problems), status=400)
+        messages.success(request, "The stage has been changed from Draft to Ready.")
+        recommendation = services.connector_scope_recommendation(connector)
+        if recommendation:
+            messages.warning(request, recommendation)
+        return redirect(request.POST.get("next_section") or reverse("builder:general", args=[connector.pk]))
+
+
+class LogoView(LoginRequiredMixin, View):
+    """Serve a connector's logo thumbnail (any signed-in user sees connector cards)."""
+
+    def get(self, request, pk):
+        connector = get_object_or_404(Connector.objects.only("logo", "logo_hash"), pk=pk, logo__isnull=False)
+        etag = f'"{connector.logo_hash}"'
+        if request.headers.get("If-None-Match") == etag:
+            return HttpResponseNotModified()
+        response = HttpResponse(bytes(connector.logo), content_type="image/png")
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, max-age=86400"
+        response["Content-Security-Policy"] = "default-src 'none'"
+        return response

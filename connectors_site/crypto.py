@@ -1,0 +1,93 @@
+"""Encryption of secrets at rest: MultiFernet over CONNECTORS_ENCRYPTION_KEYS, in a model field.
+
+The first key encrypts; every key decrypts. Views and services only ever see plain values:
+the field encrypts on the way to the database and decrypts on the way back.
+"""
+
+import json
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.db import models
+
+
+@lru_cache(maxsize=8)
+def _multifernet(keys):
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def multifernet():
+    """Return the MultiFernet for the keys configured now (read at call time)."""
+    return _multifernet(tuple(settings.CONNECTORS_ENCRYPTION_KEYS))
+
+
+def encrypt(plaintext: str) -> str:
+    return multifernet().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    return multifernet().decrypt(token.encode()).decode()
+
+
+class Undecryptable:
+    """Stands for a stored value that no configured key can decrypt.
+
+    Falsy and empty, so a list page shows nothing for it; detail pages check
+    `is_undecryptable(value)` and say the row needs to be reconfigured.
+    """
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return "<undecryptable secret>"
+
+    def __iter__(self):
+        return iter(())
+
+    def items(self):
+        return ()
+
+    def get(self, key, default=None):
+        return default
+
+    def __contains__(self, key):
+        return False
+
+
+UNDECRYPTABLE = Undecryptable()
+
+
+def is_undecryptable(value):
+    return isinstance(value, Undecryptable)
+
+
+class EncryptedJSONField(models.TextField):
+    """A dict (or any JSON value) stored as one Fernet token.
+
+    An empty dict is stored encrypted too, so the column never reveals which secrets exist.
+    Saving UNDECRYPTABLE back is refused: it would destroy the ciphertext.
+    """
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        try:
+            return json.loads(decrypt(value))
+        except (InvalidToken, ValueError):
+            return UNDECRYPTABLE
+
+    def to_python(self, value):
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        if is_undecryptable(value):
+            raise ValueError("Refusing to overwrite a secret that could not be decrypted.")
+        return encrypt(json.dumps(value, sort_keys=True))
+
+    def value_to_string(self, obj):
+        # Serialization (dumpdata, fixtures) gets the ciphertext, never the plain value.
+        return self.get_prep_value(self.value_from_object(obj))

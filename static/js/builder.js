@@ -1,0 +1,100 @@
+// Small progressive enhancements for the builder; every form also works without them.
+(function () {
+  "use strict";
+
+  function linkNameFrom(name) {
+    var link = name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+    if (link && !/^[a-z]/.test(link)) { link = ("c_" + link).replace(/_+$/, ""); }
+    return link.slice(0, 50).replace(/_+$/, "");
+  }
+
+  // General: the link name follows the name until it is edited by hand.
+  var nameInput = document.getElementById("id_name");
+  var linkInput = document.getElementById("id_link_name");
+  if (nameInput && linkInput) {
+    var follows = linkInput.value === linkNameFrom(nameInput.value);
+    linkInput.addEventListener("input", function () { follows = false; });
+    nameInput.addEventListener("input", function () {
+      if (follows) { linkInput.value = linkNameFrom(nameInput.value); }
+    });
+  }
+
+  // Security: show exactly the chosen type's fields.
+  function showAuthPanel() {
+    var checked = document.querySelector('input[name="auth_type"]:checked');
+    document.querySelectorAll(".auth-panel").forEach(function (panel) {
+      panel.classList.toggle("d-none", !checked || panel.dataset.authType !== checked.value);
+    });
+  }
+  document.querySelectorAll('input[name="auth_type"]').forEach(function (radio) {
+    radio.addEventListener("change", showAuthPanel);
+  });
+
+  // OAuth2: the Authorization URL and PKCE apply to the Authorization Code grant only.
+  var grant = document.querySelector('select[name="oauth2-grant_type"]');
+  function showGrantFields() {
+    document.querySelectorAll("[data-grant]").forEach(function (el) {
+      el.classList.toggle("d-none", grant.value !== el.dataset.grant);
+    });
+  }
+  if (grant) { grant.addEventListener("change", showGrantFields); showGrantFields(); }
+
+  // Rows that can be added and removed (API key parameters, scopes).
+  document.querySelectorAll(".add-row").forEach(function (button) {
+    var container = button.closest(".parameter-rows, form");
+    var total = container.querySelector('input[name$="-TOTAL_FORMS"]');
+    var template = container.querySelector("template.empty-row");
+    var rows = container.querySelector(".rows");
+    button.addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      rows.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      var first = rows.lastElementChild.querySelector("input, select");
+      if (first) { first.focus(); }
+    });
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".remove-row");
+    if (!button) { return; }
+    var row = button.closest(".parameter-row");
+    var remove = row.querySelector('input[name$="-DELETE"]');
+    if (remove) { remove.checked = true; }
+    row.classList.add("d-none");
+  });
+
+  // Scopes: +Add Scope reveals the rows; select all; confirmations.
+  var showAdd = document.getElementById("show-add-scope");
+  if (showAdd) {
+    showAdd.addEventListener("click", function () {
+      var form = document.getElementById("add-scope-form");
+      form.classList.remove("d-none");
+      var first = form.querySelector('input[type="text"]');
+      if (first) { first.focus(); }
+    });
+  }
+  var selectAll = document.getElementById("select-all");
+  if (selectAll) {
+    selectAll.addEventListener("change", function () {
+      document.querySelectorAll(".scope-check").forEach(function (box) { box.checked = selectAll.checked; });
+    });
+  }
+  document.addEventListener("submit", function (event) {
+    var submitter = event.submitter;
+    var message = (submitter && submitter.dataset.confirm) || event.target.dataset.confirm;
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+
+  // Copy buttons (the OAuth callback URL).
+  document.querySelectorAll(".copy-button").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var input = document.getElementById(button.dataset.copyTarget);
+      input.select();
+      var done = function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 1500); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+      } else { document.execCommand("copy"); done(); }
+    });
+  });
+})();
