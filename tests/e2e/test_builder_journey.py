@@ -1,0 +1,144 @@
+"""The help page's steps in a real browser, ending with a Ready connector of each auth type."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from builder.models import Connector, Stage
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import by_label, sign_in
+
+# serialized_rollback: the "Connector builders" group comes from a migration; flushing would lose it.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def fill_basic(panel):
+    by_label(panel, "Username Parameter Name").fill("Account Email")
+    by_label(panel, "Username Parameter Key").fill("email")
+
+
+def fill_api_key(panel):
+    by_label(panel, "Parameter Name").fill("API Key")
+    by_label(panel, "Parameter Key").fill("X-API-Key")
+    panel.get_by_role("button", name="+ Add Parameter").click()
+    rows = panel.locator(".parameter-row:visible")
+    by_label(rows.nth(1), "Parameter Name").fill("Account")
+    by_label(rows.nth(1), "Parameter Key").fill("account")
+    by_label(rows.nth(1), "Parameter Location").select_option(label="Query String")
+    # A row added by mistake and removed again is not saved.
+    panel.get_by_role("button", name="+ Add Parameter").click()
+    rows.nth(2).get_by_role("button", name="Remove this parameter").click()
+
+
+def fill_oauth1(panel):
+    by_label(panel, "Consumer Key").fill("consumer-key-123")
+    by_label(panel, "Consumer Secret").fill("consumer-secret-canary")
+    by_label(panel, "Request Token URL").fill("https://api.example.com/oauth/request_token")
+    by_label(panel, "Authorization URL").fill("https://api.example.com/oauth/authorize")
+    by_label(panel, "Token URL").fill("https://api.example.com/oauth/access_token")
+
+
+def fill_oauth2(panel):
+    by_label(panel, "Grant Type").select_option(label="Authorization Code")
+    by_label(panel, "Client ID").fill("client-id-123")
+    by_label(panel, "Client Secret").fill("client-secret-canary")
+    by_label(panel, "Authorization URL").fill("https://www.dropbox.com/oauth2/authorize")
+    by_label(panel, "Token URL").fill("https://api.dropboxapi.com/oauth2/token")
+    by_label(panel, "Revoke Token URL").fill("https://api.dropboxapi.com/2/auth/token/revoke")
+
+
+def fill_bearer(panel):
+    assert by_label(panel, "Parameter Name").input_value() == "Bearer Token"
+    assert by_label(panel, "Parameter Key").input_value() == "Authorization"
+    by_label(panel, "Token Prefix").fill("Bearer")
+
+
+def fill_aws(panel):
+    by_label(panel, "AWS Service Name").fill("dynamdb")
+    by_label(panel, "AWS Region").fill("eu-west-2")
+
+
+JOURNEYS = [
+    ("basic", "Basic", fill_basic),
+    ("api_key", "API Key", fill_api_key),
+    ("oauth1", "OAuth1", fill_oauth1),
+    ("oauth2", "OAuth2", fill_oauth2),
+    ("bearer", "Bearer Token", fill_bearer),
+    ("aws_sigv4", "AWS", fill_aws),
+]
+
+
+def logo_png(tmp_path):
+    path = tmp_path / "logo.png"
+    Image.new("RGB", (400, 300), (30, 120, 200)).save(path)
+    return path
+
+
+@pytest.mark.parametrize("key,label,fill", JOURNEYS, ids=[j[0] for j in JOURNEYS])
+def test_build_ready_connector(page, screenshot, make_user, tmp_path, key, label, fill):
+    make_user("maria", builder=True)
+    sign_in(page, "maria", PASSWORD)
+
+    page.get_by_role("link", name="Microservices").first.click()
+    page.get_by_role("link", name="Manage Custom Connectors").first.click()
+    page.get_by_role("link", name="+Create Custom Connector").first.click()
+    assert page.get_by_role("heading", name="Create New Custom Connector").is_visible()
+
+    # A refused name keeps the page, with the message next to the field.
+    by_label(page, "Connector Name").fill("#Zylker")
+    page.get_by_role("button", name="Create Custom Connector").click()
+    assert page.locator("#id_name.is-invalid").is_visible()
+    by_label(page, "Connector Name").fill(f"Zylker {label}")
+    by_label(page, "Description (Optional)").fill("Contacts & deals, read-only (v2)")
+    page.get_by_role("button", name="Create Custom Connector").click()
+
+    # General: fields are auto-populated; upload a logo.
+    assert by_label(page, "Connector Link Name").input_value() == f"zylker_{label.lower().replace(' ', '_')}"
+    page.get_by_label("Logo").set_input_files(logo_png(tmp_path))
+    screenshot(f"{key}-1-general")
+    page.get_by_role("button", name="Save & Continue").click()
+
+    # Security: choose the type; exactly its fields show.
+    page.locator("label.btn", has_text=label).filter(has_text=label).first.click()
+    panel = page.locator(f'section[data-auth-type="{key}"]')
+    assert panel.is_visible()
+    assert page.locator("section.auth-panel:visible").count() == 1
+    fill(panel)
+    if key == "aws_sigv4":
+        page.get_by_role("button", name="Save").click()
+        assert "Did you mean dynamodb" in panel.inner_text()
+        panel = page.locator(f'section[data-auth-type="{key}"]')
+        by_label(panel, "AWS Service Name").fill("dynamodb")
+    if key in ("oauth1", "oauth2"):
+        callback = panel.locator("input[id^=callback-]").input_value()
+        assert callback.startswith(page.url.split("/connectors/")[0]) and "/oauth/callback/" in callback
+    screenshot(f"{key}-2-security")
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert page.get_by_text("Authentication parameters saved.").is_visible()
+
+    connector = Connector.objects.get(name=f"Zylker {label}")
+    if connector.uses_scopes:
+        # OAuth Scopes: +Add Scope, Add New for a second row, Add; then search.
+        assert page.get_by_role("heading", name="OAuth Scopes").is_visible()
+        page.get_by_role("button", name="+Add Scope").click()
+        rows = page.locator("#add-scope-form .scope-row")
+        by_label(rows.nth(0), "Scope Name").fill("Read files")
+        by_label(rows.nth(0), "Scope Value").fill("files.content.read")
+        page.get_by_role("button", name="Add New").click()
+        by_label(rows.nth(1), "Scope Name").fill("Write files")
+        by_label(rows.nth(1), "Scope Value").fill("files.content.write")
+        page.get_by_role("button", name="Add", exact=True).click()
+        assert page.get_by_text("Added 2 scopes.").is_visible()
+        screenshot(f"{key}-3-scopes")
+
+    page.get_by_role("button", name="Mark as Ready").click()
+    assert page.get_by_text("The stage has been changed from Draft to Ready.").is_visible()
+    assert page.get_by_test_id("stage").inner_text() == "Ready"
+    assert page.get_by_role("link", name="Add Connection").is_visible()
+    screenshot(f"{key}-4-ready")
+
+    connector.refresh_from_db()
+    assert connector.stage == Stage.READY and connector.auth_type == key and connector.logo_hash
+    assert "canary" not in page.content()
