@@ -1,21 +1,215 @@
+import json as jsonlib
+import time
+
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import DeleteView, DetailView, ListView, TemplateView, UpdateView
 
 from builder.models import Connector, Stage
+from connectors_site import outbound
+
+from . import services
+from .forms import ConnectionNameForm, ConsoleForm
+from .models import Connection
 
 
+class OwnConnectionMixin(LoginRequiredMixin):
+    """Every connection URL: another user's connection is a 404."""
+
+    def get_queryset(self):
+        return Connection.objects.for_owner(self.request.user).select_related("connector")
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.get_queryset(), link_name=self.kwargs["link_name"])
+
+
+class ConnectionListView(LoginRequiredMixin, ListView):
+    template_name = "connections/connection_list.html"
+    context_object_name = "connections"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return Connection.objects.for_owner(self.request.user).select_related("connector").defer(
+            "connector__logo", "connector__secrets")
+
+
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
 class ConnectionAddView(LoginRequiredMixin, TemplateView):
-    """Add Connection on a Ready connector (the connection forms arrive with the connections issue)."""
+    """Add Connection to a Ready connector: a name, then what the auth type prompts for."""
 
-    template_name = "connections/connection_add_pending.html"
+    template_name = "connections/connection_add.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.connector = get_object_or_404(
+            Connector.objects.defer("logo"), pk=kwargs["connector_pk"], stage=Stage.READY
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def credential_form(self, data=None):
+        form_class = self.connector.kind.credential_form(self.connector.config)
+        return form_class(data, config=self.connector.config, prefix="cred") if form_class else None
 
     def get_context_data(self, **kwargs):
-        connector = get_object_or_404(Connector.objects.for_listing(), pk=self.kwargs["connector_pk"],
-                                      stage=Stage.READY)
-        return super().get_context_data(connector=connector, **kwargs)
+        kwargs.setdefault("name_form", ConnectionNameForm(initial={"name": self.connector.name}))
+        kwargs.setdefault("credential_form", self.credential_form())
+        return super().get_context_data(connector=self.connector, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        name_form = ConnectionNameForm(request.POST)
+        credential_form = self.credential_form(request.POST)
+        if credential_form is None:
+            return HttpResponseBadRequest("This connector is authorized through the provider's pages.")
+        if name_form.is_valid() & credential_form.is_valid():
+            connection = services.connection_create(
+                connector=self.connector, owner=request.user, name=name_form.cleaned_data["name"],
+                secrets=credential_form.secrets(),
+            )
+            result = services.connection_test(connection=connection, user=request.user)
+            (messages.success if result.ok else messages.error)(request, result.message)
+            return redirect(connection)
+        context = self.get_context_data(name_form=name_form, credential_form=credential_form)
+        return self.render_to_response(context, status=400)
+
+
+class ConnectionDetailView(OwnConnectionMixin, DetailView):
+    template_name = "connections/connection_detail.html"
+    context_object_name = "connection"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("console_form", ConsoleForm())
+        kwargs["events"] = self.object.events.select_related("user")[:20]
+        return super().get_context_data(**kwargs)
+
+
+@method_decorator(never_cache, name="dispatch")
+class ConsoleView(OwnConnectionMixin, DetailView):
+    """The request console: send a request through the connection and show what happened."""
+
+    template_name = "connections/connection_detail.html"
+    context_object_name = "connection"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.object = connection = self.get_object()
+        form = ConsoleForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(console_form=form), status=400)
+        masker = services.connection_masker(connection)
+        started = time.monotonic()
+        try:
+            response = services.connection_request(
+                connection, form.cleaned_data["method"], form.cleaned_data["url"], user=request.user,
+                **form.request_kwargs(),
+            )
+        except (services.ConnectionUnavailable, outbound.OutboundError) as error:
+            form.add_error(None, str(error))
+            return self.render_to_response(self.get_context_data(console_form=form), status=400)
+        result = console_result(response, masker, elapsed_ms=round(1000 * (time.monotonic() - started)))
+        return self.render_to_response(self.get_context_data(console_form=form, result=result))
+
+
+def console_result(response, masker, *, elapsed_ms):
+    """Describe a response and the request as sent, credentials masked, for the console."""
+    sent = response.request
+    body = response.text
+    try:
+        body = jsonlib.dumps(response.json(), indent=2, ensure_ascii=False)
+    except ValueError:
+        pass
+    sent_body = sent.body.decode(errors="replace") if isinstance(sent.body, bytes) else (sent.body or "")
+    return {
+        "status": response.status_code,
+        "reason": response.reason,
+        "elapsed_ms": elapsed_ms,
+        "headers": masker.headers(response.headers),
+        "body": masker.text(body),
+        "sent": {
+            "method": sent.method,
+            "url": masker.url(sent.url),
+            "headers": masker.headers(sent.headers),
+            "body": masker.text(sent_body),
+        },
+    }
+
+
+class ConnectionTestView(OwnConnectionMixin, View):
+    def post(self, request, link_name):
+        connection = self.get_object()
+        result = services.connection_test(connection=connection, user=request.user)
+        (messages.success if result.ok else messages.error)(request, result.message)
+        return redirect(connection)
+
+
+class ConnectionToggleView(OwnConnectionMixin, View):
+    def post(self, request, link_name):
+        connection = self.get_object()
+        services.connection_set_enabled(connection=connection, user=request.user, enabled=not connection.enabled)
+        messages.success(request, f"Connection {'enabled' if connection.enabled else 'disabled'}.")
+        return redirect(connection)
+
+
+class ConnectionRenameView(OwnConnectionMixin, UpdateView):
+    template_name = "connections/connection_rename.html"
+    form_class = ConnectionNameForm
+    context_object_name = "connection"
+
+    def form_valid(self, form):
+        services.connection_rename(connection=self.object, user=self.request.user, name=form.cleaned_data["name"])
+        messages.success(self.request, "Connection renamed; its link name stays the same.")
+        return redirect(self.object)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
+class ConnectionCredentialsView(OwnConnectionMixin, DetailView):
+    """Change the stored values; secrets left blank are kept."""
+
+    template_name = "connections/connection_credentials.html"
+    context_object_name = "connection"
+
+    def credential_form(self, data=None):
+        connector = self.object.connector
+        form_class = connector.kind.credential_form(connector.config)
+        stored = {} if self.object.needs_reconfiguration else self.object.secrets
+        return form_class(data, config=connector.config, stored_secrets=stored, prefix="cred") if form_class else None
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("credential_form", self.credential_form())
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, link_name):
+        self.object = connection = self.get_object()
+        form = self.credential_form(request.POST)
+        if form is None:
+            return HttpResponseBadRequest("This connection is authorized through the provider's pages.")
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(credential_form=form), status=400)
+        services.connection_update_secrets(connection=connection, user=request.user, secrets=form.secrets())
+        result = services.connection_test(connection=connection, user=request.user)
+        (messages.success if result.ok else messages.error)(request, result.message)
+        return redirect(connection)
+
+
+class ConnectionDeleteView(OwnConnectionMixin, DeleteView):
+    template_name = "connections/connection_confirm_delete.html"
+    context_object_name = "connection"
+    success_url = reverse_lazy("connections:list")
+
+    def form_valid(self, form):
+        services.connection_delete(connection=self.object, user=self.request.user)
+        messages.success(self.request, f"Connection {self.object.name} deleted.")
+        return redirect(self.success_url)
 
 
 class OAuthCallbackView(View):

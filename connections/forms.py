@@ -1,0 +1,75 @@
+import json as jsonlib
+
+from django import forms
+
+from .models import Connection
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+BODY_TYPES = [("none", "No body"), ("json", "JSON"), ("form", "Form")]
+
+
+class ConnectionNameForm(forms.ModelForm):
+    class Meta:
+        model = Connection
+        fields = ["name"]
+        help_texts = {"name": "A name you will recognise, e.g. “Sales team Zendesk”."}
+
+
+def parse_pairs(text, separator, label):
+    """Parse lines of `key<sep>value` into a list of pairs; raise ValidationError naming the line."""
+    pairs = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(separator)
+        if not sep or not key.strip():
+            raise forms.ValidationError(f"Line {number}: write one {label} per line as “name{separator}value”.")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+class ConsoleForm(forms.Form):
+    """The request console: a request to send through the connection."""
+
+    method = forms.ChoiceField(choices=[(m, m) for m in METHODS], initial="GET")
+    url = forms.URLField(label="URL", max_length=2000, assume_scheme="https",
+                         widget=forms.URLInput(attrs={"placeholder": "https://api.example.com/v1/..."}))
+    params = forms.CharField(label="Query parameters", required=False,
+                             widget=forms.Textarea(attrs={"rows": 2, "placeholder": "name=value, one per line"}))
+    headers = forms.CharField(required=False,
+                              widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Name: value, one per line"}))
+    body_type = forms.ChoiceField(label="Body", choices=BODY_TYPES, initial="none")
+    body = forms.CharField(required=False, widget=forms.Textarea(
+        attrs={"rows": 4, "placeholder": '{"key": "value"} for JSON, or name=value lines for a form'}))
+
+    def clean_params(self):
+        return parse_pairs(self.cleaned_data["params"], "=", "parameter")
+
+    def clean_headers(self):
+        return parse_pairs(self.cleaned_data["headers"], ":", "header")
+
+    def clean(self):
+        cleaned = super().clean()
+        body_type, body = cleaned.get("body_type"), cleaned.get("body", "")
+        if body_type == "json":
+            try:
+                cleaned["json"] = jsonlib.loads(body or "null")
+            except ValueError as error:
+                self.add_error("body", f"This is not valid JSON: {error}.")
+        elif body_type == "form":
+            try:
+                cleaned["data"] = parse_pairs(body, "=", "form field")
+            except forms.ValidationError as error:
+                self.add_error("body", error)
+        elif body.strip():
+            self.add_error("body_type", "Choose JSON or Form to send a body.")
+        return cleaned
+
+    def request_kwargs(self):
+        cleaned = self.cleaned_data
+        return {
+            "params": cleaned["params"] or None,
+            "headers": dict(cleaned["headers"]) or None,
+            "json": cleaned.get("json"),
+            "data": cleaned.get("data"),
+        }
