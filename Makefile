@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet ".[test]"
 	# httpbin pins greenlet<3 which it never imports, while Playwright needs greenlet>=3: no deps.
-	$(PIP) install --quiet --no-deps "httpbin>=0.10" "flasgger>=0.9" "brotlicffi>=1.1" "decorator>=5" "six>=1.16" "mistune>=3" "jsonschema>=4"
+	$(PIP) install --quiet --no-deps "httpbin==0.10.4"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

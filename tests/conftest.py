@@ -7,6 +7,8 @@ from django.contrib.auth.models import Group
 # there are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+pytest_plugins = ["tests.peers.fixtures"]
+
 PASSWORD = "correct-horse-battery"
 
 
