@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 # there are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytest_plugins = ["tests.peers.fixtures"]
+pytest_plugins = ["tests.peers.fixtures", "tests.peers.oauth_fixtures"]
 
 PASSWORD = "correct-horse-battery"
 
