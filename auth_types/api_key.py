@@ -27,21 +27,24 @@ class BaseParameterFormSet(forms.BaseFormSet):
     }
 
     def clean(self):
-        seen = {}
+        """Refuse two rows with one key in one location, or two rows the end user cannot tell apart."""
+        keys, names = set(), set()
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or self._should_delete_form(form) or not form.cleaned_data:
                 continue
             key, location = form.cleaned_data.get("key"), form.cleaned_data.get("location")
-            if not key:
-                continue
-            # Header names are case-insensitive on the wire; query and form keys are not.
-            ident = (location, key.lower() if location == "header" else key)
-            if ident in seen:
-                form.add_error("key", f"“{key}” is already used by another parameter in the same location.")
-            seen[ident] = form
-            name = form.cleaned_data.get("name", "").lower()
-            if name and name in {f.cleaned_data.get("name", "").lower() for f in seen.values() if f is not form}:
-                form.add_error("name", "Another parameter already has this name; the end user could not tell them apart.")
+            if key and location:
+                # Header names are case-insensitive on the wire; query and form keys are not.
+                ident = (location, key.lower() if location == "header" else key)
+                if ident in keys:
+                    form.add_error("key", f"“{key}” is already used by another parameter in the same location.")
+                keys.add(ident)
+            name = (form.cleaned_data.get("name") or "").lower()
+            if name:
+                if name in names:
+                    form.add_error("name", "Another parameter already has this name; the end user could not tell "
+                                   "them apart.")
+                names.add(name)
 
     def rows(self):
         return [
@@ -62,13 +65,14 @@ class ApiKeyConfigForm(ConfigForm):
 
     def __init__(self, data=None, files=None, **kwargs):
         super().__init__(data, files, **kwargs)
-        stored = self.stored_config.get("parameters") or []
+        stored = [row for row in self.stored_config.get("parameters") or [] if isinstance(row, dict)]
         initial = stored or [{"name": "API Key", "key": "", "location": "header"}]
         self.parameters = ParameterFormSet(data, initial=initial, prefix=self.add_prefix("parameters"))
 
     @classmethod
     def from_stored(cls, config, secrets):
-        rows = config.get("parameters") or []
+        rows = (config or {}).get("parameters") or []
+        rows = rows if isinstance(rows, list) else []
         probe = cls(stored_config=config, stored_secrets=secrets)
         prefix = probe.parameters.prefix
         data = {
@@ -76,7 +80,8 @@ class ApiKeyConfigForm(ConfigForm):
             f"{prefix}-INITIAL_FORMS": str(len(rows)),
         }
         for index, row in enumerate(rows):
-            for name, value in row.items():
+            # A malformed stored row is validated as an empty one: a problem to report, not a crash.
+            for name, value in (row.items() if isinstance(row, dict) else ()):
                 data[f"{prefix}-{index}-{name}"] = value
         return cls(data, stored_config=config, stored_secrets=secrets)
 
@@ -85,9 +90,13 @@ class ApiKeyConfigForm(ConfigForm):
 
     def error_list(self):
         messages = super().error_list()
-        for index, errors in enumerate(self.parameters.errors, start=1):
-            for name, field_errors in errors.items():
-                messages += [f"Parameter {index}, {ParameterForm.base_fields[name].label}: {e}" for e in field_errors]
+        for index, row in enumerate(self.parameters.forms, start=1):
+            if self.parameters.can_delete and self.parameters._should_delete_form(row):
+                continue  # a removed row's errors no longer matter
+            for name, field_errors in row.errors.items():
+                field = ParameterForm.base_fields.get(name)
+                messages += [f"Parameter {index}, {field.label}: {e}" if field else f"Parameter {index}: {e}"
+                             for e in field_errors]
         messages += list(self.parameters.non_form_errors())
         return messages
 
@@ -107,7 +116,8 @@ class ApiKey(AuthType):
 
     def summary(self, config, secrets):
         locations = dict(LOCATIONS)
+        rows = [row for row in (config or {}).get("parameters") or [] if isinstance(row, dict)]
         return [
-            (row["name"], f"{row['key']} in {locations.get(row['location'], row['location'])}")
-            for row in (config or {}).get("parameters", [])
+            (row.get("name", ""), f"{row.get('key', '')} in {locations.get(row.get('location'), row.get('location'))}")
+            for row in rows
         ]

@@ -1,4 +1,6 @@
 import difflib
+import gzip
+import os
 import re
 from functools import lru_cache
 
@@ -8,17 +10,65 @@ from django import forms
 from .base import AuthType, ConfigForm
 
 REGION_RE = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}\Z")
+_METADATA = re.compile(rb'"metadata"\s*:\s*\{([^{}]*)\}')
+_METADATA_NAME = re.compile(rb'"(?:signingName|endpointPrefix)"\s*:\s*"([^"]+)"')
 
 
 @lru_cache(maxsize=1)
 def known_services():
-    """Return the service names botocore knows: API model names and endpoint prefixes."""
+    """Return the service names botocore knows: API model names, endpoint prefixes, signing names.
+
+    The signing name is what Signature V4 needs and often differs from the model's name
+    (execute-api for API Gateway, lex, neptune-db).
+    """
     session = botocore.session.get_session()
+    loader = session.get_component("data_loader")
     names = set(session.get_available_services())
-    endpoints = session.get_component("data_loader").load_data("endpoints")
-    for partition in endpoints["partitions"]:
+    for partition in loader.load_data("endpoints")["partitions"]:
         names.update(partition["services"])
+    for service in session.get_available_services():
+        names.update(_model_names(loader, service))
     return frozenset(names)
+
+
+def _model_names(loader, service):
+    """Return the endpoint prefix and signing name that the service's API model states.
+
+    Read only the start of the model file, where its metadata is: parsing all ~450 models
+    whole takes seconds. Load the whole model where the start does not hold the metadata.
+    """
+    version = loader.determine_latest_version(service, "service-2")
+    for root in loader.search_paths:
+        stem = os.path.join(root, service, version, "service-2.json")
+        for path, opener in ((stem + ".gz", gzip.open), (stem, open)):
+            if os.path.isfile(path):
+                with opener(path, "rb") as model:
+                    metadata = _METADATA.search(model.read(16384))
+                if metadata:
+                    return {name.decode() for name in _METADATA_NAME.findall(metadata.group(1))}
+                return _loaded_model_names(loader, service)
+    return _loaded_model_names(loader, service)
+
+
+def _loaded_model_names(loader, service):
+    metadata = loader.load_service_model(service, "service-2")["metadata"]
+    return {metadata[key] for key in ("signingName", "endpointPrefix") if metadata.get(key)}
+
+
+@lru_cache(maxsize=1)
+def _by_lower_name():
+    return {name.lower(): name for name in known_services()}
+
+
+def canonical_service(service):
+    """Return the known service name spelled as botocore does (IoTSecuredTunneling), or None."""
+    return _by_lower_name().get(service.lower())
+
+
+def suggestions(service):
+    """Return up to three known service names close to `service` (a short name needs less alike)."""
+    cutoff = 0.5 if len(service) <= 3 else 0.7
+    return difflib.get_close_matches(service, known_services(), n=3, cutoff=cutoff)
 
 
 class AwsConfigForm(ConfigForm):
@@ -33,13 +83,13 @@ class AwsConfigForm(ConfigForm):
     )
 
     def clean_service(self):
-        service = self.cleaned_data["service"].strip().lower()
-        services = known_services()
-        if service not in services:
-            near = difflib.get_close_matches(service, services, n=3, cutoff=0.7)
+        service = self.cleaned_data["service"].strip()
+        known = canonical_service(service)
+        if known is None:
+            near = suggestions(service.lower())
             hint = f" Did you mean {', '.join(near)}?" if near else ""
             raise forms.ValidationError(f"AWS has no service named “{service}”.{hint}", code="unknown_service")
-        return service
+        return known
 
     def clean_region(self):
         region = self.cleaned_data["region"].strip().lower()

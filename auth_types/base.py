@@ -22,7 +22,7 @@ class ConfigForm(forms.Form):
     def __init__(self, data=None, files=None, *, stored_config=None, stored_secrets=None, **kwargs):
         self.stored_config = dict(stored_config or {})
         self.stored_secrets = dict(stored_secrets or {})
-        super().__init__(data, files, initial=self.stored_config, **kwargs)
+        super().__init__(data, files, initial=dict(self.stored_config), **kwargs)
         for name in self.secret_fields:
             field = self.fields[name]
             field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
@@ -30,6 +30,7 @@ class ConfigForm(forms.Form):
                 field.required = False
                 field.widget.attrs["placeholder"] = SECRET_PLACEHOLDER
                 field.help_text = " ".join(filter(None, [field.help_text, SECRET_PLACEHOLDER]))
+            field.widget.is_required = field.required
 
     @classmethod
     def from_stored(cls, config, secrets):

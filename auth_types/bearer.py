@@ -1,7 +1,7 @@
 from django import forms
 
 from .base import AuthType, ConfigForm
-from .validators import parameter_name_validator
+from .validators import auth_scheme_validator, parameter_name_validator
 
 HEADER_KEY = "Authorization"
 
@@ -21,15 +21,14 @@ class BearerConfigForm(ConfigForm):
         help_text="The header the token is sent in; it cannot be changed.",
     )
     token_prefix = forms.CharField(
-        label="Token Prefix", max_length=50, initial="Bearer", required=False,
+        label="Token Prefix", max_length=50, initial="Bearer", required=False, validators=[auth_scheme_validator],
         help_text="Sent before the token: Authorization: <prefix> <token>. Leave empty to send the token alone.",
     )
 
-    def clean_token_prefix(self):
-        prefix = self.cleaned_data["token_prefix"].strip()
-        if any(ch.isspace() or not ch.isprintable() for ch in prefix):
-            raise forms.ValidationError("The prefix is one word, without spaces.")
-        return prefix
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Show the fixed key even when an older stored config holds another one.
+        self.initial["parameter_key"] = HEADER_KEY
 
     def config(self):
         return {**super().config(), "parameter_key": HEADER_KEY}

@@ -1,7 +1,7 @@
 from django import forms
 
 from .base import AuthType, ConfigForm
-from .validators import ServiceURLField
+from .validators import ServiceURLField, auth_scheme_validator
 
 AUTHORIZATION_CODE = "authorization_code"
 CLIENT_CREDENTIALS = "client_credentials"
@@ -42,7 +42,7 @@ class OAuth2ConfigForm(ConfigForm):
         label="Refresh Token URL", required=False, help_text="Optional: defaults to the Token URL."
     )
     bearer_name = forms.CharField(
-        label="Bearer Name", max_length=50, initial="Bearer",
+        label="Bearer Name", max_length=50, initial="Bearer", validators=[auth_scheme_validator],
         help_text="Prefix of the token in the Authorization header.",
     )
     expiry_seconds = forms.IntegerField(
@@ -54,18 +54,14 @@ class OAuth2ConfigForm(ConfigForm):
         help_text="Recommended; turn off only for a service that rejects the code_challenge parameter.",
     )
 
-    def clean_bearer_name(self):
-        name = self.cleaned_data["bearer_name"].strip()
-        if not name or any(ch.isspace() or not ch.isprintable() for ch in name):
-            raise forms.ValidationError("The bearer name is one word, without spaces.")
-        return name
-
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("grant_type") == AUTHORIZATION_CODE:
             if not cleaned.get("authorization_url") and "authorization_url" not in self.errors:
                 self.add_error("authorization_url", "The Authorization Code grant needs an Authorization URL.")
         elif cleaned.get("grant_type") == CLIENT_CREDENTIALS:
+            # The field is hidden for this grant: what it holds is neither used nor fixable.
+            self.errors.pop("authorization_url", None)
             cleaned["authorization_url"] = ""
             cleaned["pkce"] = False
         return cleaned

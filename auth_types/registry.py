@@ -35,7 +35,7 @@ def get(key):
     """Return the auth type registered under `key`; raise UnknownAuthType otherwise."""
     try:
         return _TYPES[key]
-    except KeyError:
+    except (KeyError, TypeError):  # TypeError: an unhashable key, e.g. a list from a bad payload
         raise UnknownAuthType(f"No auth type is registered under {key!r}.") from None
 
 

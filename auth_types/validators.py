@@ -18,11 +18,25 @@ parameter_name_validator = RegexValidator(
     code="invalid_parameter_name",
 )
 
-# A key sent on the wire (header name, query or form field): an HTTP token (RFC 9110 tchar).
+HTTP_TOKEN_SPECIALS = "! # $ % & ' * + - . ^ _ ` | ~"
+_HTTP_TOKEN = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+\Z"  # RFC 9110 token: one or more tchar
+# A validator's message is %-formatted with the refused value: its own "%" must be doubled.
+_TOKEN_SPECIALS_IN_MESSAGE = HTTP_TOKEN_SPECIALS.replace("%", "%%")
+
+# A key sent on the wire (header name, query or form field): an HTTP token.
 parameter_key_validator = RegexValidator(
-    r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+\Z",
-    "Use letters, digits and - _ . ~ (no spaces): the key is sent as a header, query or form field name.",
+    _HTTP_TOKEN,
+    f"Use letters, digits and only these special characters, no spaces: {_TOKEN_SPECIALS_IN_MESSAGE}. "
+    "The key is sent as a header, query or form field name.",
     code="invalid_parameter_key",
+)
+
+# A word put before a token in the Authorization header (an auth scheme such as Bearer). It is
+# sent as a header value, so anything beyond ASCII would fail only later, when a request is made.
+auth_scheme_validator = RegexValidator(
+    _HTTP_TOKEN,
+    f"Use one word of letters, digits and only these special characters: {_TOKEN_SPECIALS_IN_MESSAGE}.",
+    code="invalid_auth_scheme",
 )
 
 _url_syntax = URLValidator(schemes=["http", "https"], message="Enter an absolute URL with a scheme and a host, "
@@ -35,8 +49,15 @@ def validate_service_url(value):
     parts = urlsplit(value)
     if parts.username or parts.password:
         raise ValidationError("Do not put credentials in the URL.", code="credentials_in_url")
-    if parts.fragment:
+    # An empty fragment ("…/token#") has no parts.fragment, but the "#" is as meaningless.
+    if "#" in value:
         raise ValidationError("Remove the #fragment: it is never sent to the server.", code="fragment")
+    try:
+        port = parts.port  # URLValidator lets any five digits through; urllib refuses above 65535
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValidationError("Enter a port between 1 and 65535.", code="invalid_port")
     if parts.scheme != "https" and not settings.CONNECTORS_ALLOW_INSECURE_HTTP:
         raise ValidationError("Use an https:// URL.", code="insecure_url")
 

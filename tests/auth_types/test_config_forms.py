@@ -1,0 +1,447 @@
+"""The Security section's configuration forms: every help-page rule, accepted and refused.
+
+Forms are bound as the builder binds them: prefixed with the type's key. No database.
+"""
+
+import html
+import re
+
+import pytest
+from django.template.loader import render_to_string
+
+from auth_types import registry
+from auth_types.api_key import MAX_PARAMETERS
+from auth_types.oauth2 import MAX_EXPIRY_SECONDS
+from auth_types.validators import HTTP_TOKEN_SPECIALS, PARAMETER_NAME_SPECIALS
+
+VALID = {
+    "basic": {"username_name": "Username", "username_key": "username",
+              "password_name": "Password", "password_key": "password"},
+    "oauth1": {"consumer_key": "ck-123", "consumer_secret": "consumer-secret-canary",
+               "request_token_url": "https://api.example.com/oauth/request_token",
+               "authorization_url": "https://api.example.com/oauth/authorize",
+               "token_url": "https://api.example.com/oauth/access_token", "revoke_url": "",
+               "signature_method": "HMAC-SHA1"},
+    "oauth2": {"grant_type": "authorization_code", "client_id": "client-123",
+               "client_secret": "client-secret-canary", "client_auth": "client_secret_basic",
+               "authorization_url": "https://api.example.com/oauth2/authorize",
+               "token_url": "https://api.example.com/oauth2/token", "revoke_url": "", "refresh_url": "",
+               "bearer_name": "Bearer", "expiry_seconds": "3600", "pkce": "on"},
+    "bearer": {"location": "header", "parameter_name": "Bearer Token", "token_prefix": "Bearer"},
+    "aws_sigv4": {"service": "s3", "region": "us-east-1"},
+}
+URL_FIELDS = [("oauth1", name) for name in ("request_token_url", "authorization_url", "token_url", "revoke_url")] + [
+    ("oauth2", name) for name in ("authorization_url", "token_url", "revoke_url", "refresh_url")]
+SECRET_FIELDS = [("oauth1", "consumer_secret"), ("oauth2", "client_secret")]
+REFUSED_NAME_SPECIALS = list("#$%^()=[]{};'\"<>?,.`") + ["€", "\t"]
+
+
+def bind(key, *, stored_config=None, stored_secrets=None, **changes):
+    """Return the type's config form bound to VALID[key] updated with `changes` (None drops a field)."""
+    values = {**VALID[key], **changes}
+    data = {f"{key}-{name}": value for name, value in values.items() if value is not None}
+    return registry.get(key).config_form(data, prefix=key, stored_config=stored_config, stored_secrets=stored_secrets)
+
+
+def assert_valid(form):
+    assert form.is_valid(), form.error_list()
+
+
+def assert_refused(form, field):
+    """Assert the field is refused with a readable message (formatting it, as the page will)."""
+    assert not form.is_valid()
+    assert field in form.errors, form.errors
+    assert all(isinstance(message, str) and message for message in form.error_list())
+    assert form.errors[field][0] in html.unescape(form.as_div())
+
+
+def accepted_or_refused(form, field, ok):
+    assert_valid(form) if ok else assert_refused(form, field)
+
+
+# Basic ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value, ok", [
+    *[(name, value, ok) for name in ("username_name", "password_name") for value, ok in [
+        ("U" * 50, True), ("U" * 51, False), ("1st user", True), ("User: name", True), ("", False),
+        ("_user", False), ("-user", False), ("user#1", False), ("user.name", False)]],
+    *[(key, value, ok) for key in ("username_key", "password_key") for value, ok in [
+        ("k" * 100, True), ("k" * 101, False), ("X-User_Name.1", True), ("", False),
+        ("user name", False), ("usér", False), ("user:name", False)]],
+])
+def test_basic_parameter_names_and_keys(field, value, ok):
+    accepted_or_refused(bind("basic", **{field: value}), field, ok)
+
+
+def test_basic_defaults_are_the_help_page_ones_and_stored_as_given():
+    form = registry.get("basic").config_form(prefix="basic")
+    assert [form[name].value() for name in VALID["basic"]] == ["Username", "username", "Password", "password"]
+    form = bind("basic", username_key="login", password_key="secret")
+    assert_valid(form)
+    assert form.config() == {**VALID["basic"], "username_key": "login", "password_key": "secret"}
+    assert form.secrets() == {}
+
+
+def test_basic_refuses_one_key_for_both():
+    assert_refused(bind("basic", password_key="username"), "password_key")
+
+
+def test_parameter_key_message_lists_what_it_accepts():
+    form = bind("basic", username_key="user name")
+    assert_refused(form, "username_key")
+    assert HTTP_TOKEN_SPECIALS in form.errors["username_key"][0]
+
+
+# Parameter Name (the Bearer Token rule; Basic and API Key names share the validator) --------
+
+@pytest.mark.parametrize("special", PARAMETER_NAME_SPECIALS.split())
+def test_parameter_name_accepts_each_allowed_special_but_not_first(special):
+    assert_valid(bind("bearer", parameter_name=f"Token{special}Name"))
+    assert_refused(bind("bearer", parameter_name=f"{special}Token"), "parameter_name")
+
+
+@pytest.mark.parametrize("special", REFUSED_NAME_SPECIALS)
+def test_parameter_name_refuses_other_specials(special):
+    form = bind("bearer", parameter_name=f"Token{special}Name")
+    assert_refused(form, "parameter_name")
+    assert PARAMETER_NAME_SPECIALS in form.errors["parameter_name"][0]
+
+
+@pytest.mark.parametrize("value, ok", [("9 Token", True), ("T", True), ("T" * 50, True), ("T" * 51, False),
+                                       ("", False)])
+def test_parameter_name_start_and_length(value, ok):
+    accepted_or_refused(bind("bearer", parameter_name=value), "parameter_name", ok)
+
+
+# API Key -------------------------------------------------------------------------------------
+
+def api_key_form(rows, *, deleted=(), initial=0, stored_config=None, data_changes=None):
+    """Bind the API Key form to parameter rows (name, key, location), some marked DELETE."""
+    prefix = "api_key-parameters"
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(initial)}
+    for index, (name, key, location) in enumerate(rows):
+        data.update({f"{prefix}-{index}-name": name, f"{prefix}-{index}-key": key,
+                     f"{prefix}-{index}-location": location})
+        if index in deleted:
+            data[f"{prefix}-{index}-DELETE"] = "on"
+    data.update(data_changes or {})
+    return registry.get("api_key").config_form(data, prefix="api_key", stored_config=stored_config)
+
+
+def rows(count, location="query"):
+    return [(f"Key {index}", f"key_{index}", location) for index in range(count)]
+
+
+def test_api_key_rows_in_each_location_are_stored():
+    form = api_key_form([("API Key", "api_key", "query"), ("Account", "account", "form"),
+                         ("Token", "X-API-Key", "header")])
+    assert_valid(form)
+    assert form.config() == {"parameters": [
+        {"name": "API Key", "key": "api_key", "location": "query"},
+        {"name": "Account", "key": "account", "location": "form"},
+        {"name": "Token", "key": "X-API-Key", "location": "header"}]}
+
+
+@pytest.mark.parametrize("first, second, ok", [
+    (("A", "api_key", "query"), ("B", "api_key", "query"), False),
+    (("A", "api_key", "form"), ("B", "api_key", "form"), False),
+    (("A", "X-Key", "header"), ("B", "x-key", "header"), False),  # header names ignore case
+    (("A", "Key", "query"), ("B", "key", "query"), True),  # query keys do not
+    (("A", "api_key", "query"), ("B", "api_key", "header"), True),
+    (("A", "api_key", "query"), ("B", "api_key", "form"), True),
+    (("Same", "one", "query"), ("same", "two", "query"), False),  # the end user could not tell them apart
+])
+def test_api_key_duplicates_in_one_location(first, second, ok):
+    form = api_key_form([first, second])
+    assert form.is_valid() is ok, form.error_list()
+    if not ok:
+        assert any(message.startswith("Parameter 2, ") for message in form.error_list())
+
+
+def test_api_key_same_name_found_past_a_duplicate_key():
+    form = api_key_form([("X", "k", "query"), ("Y", "k", "query"), ("x", "z", "query")])
+    assert not form.is_valid()
+    assert list(form.parameters.errors[1]) == ["key"] and list(form.parameters.errors[2]) == ["name"]
+
+
+def test_api_key_removed_row_frees_its_key_and_leaves_the_config():
+    form = api_key_form([("A", "api_key", "query"), ("B", "api_key", "query")], deleted={0}, initial=2)
+    assert_valid(form)
+    assert form.config() == {"parameters": [{"name": "B", "key": "api_key", "location": "query"}]}
+
+
+def test_api_key_errors_of_a_removed_row_are_not_reported():
+    form = api_key_form([("#bad", "bad key", "query"), ("A", "a", "nowhere")], deleted={0}, initial=2)
+    assert not form.is_valid()
+    assert form.error_list() == ["Parameter 2, Parameter Location: Select a valid choice. nowhere is not one of "
+                                 "the available choices."]
+
+
+@pytest.mark.parametrize("count, deleted, ok", [
+    (0, (), False), (1, {0}, False), (2, {0, 1}, False), (1, (), True),
+    (MAX_PARAMETERS, (), True), (MAX_PARAMETERS + 1, (), False), (MAX_PARAMETERS + 1, {3}, True),
+])
+def test_api_key_needs_at_least_one_row_and_at_most_the_maximum(count, deleted, ok):
+    form = api_key_form(rows(count), deleted=deleted, initial=count)
+    assert form.is_valid() is ok, form.error_list()
+    if not ok:
+        assert form.error_list() == [f"A connector takes at most {MAX_PARAMETERS} parameters."
+                                     if count > MAX_PARAMETERS else "Add at least one parameter."]
+
+
+def test_api_key_blank_added_row_is_ignored():
+    form = api_key_form([("A", "a", "query"), ("", "", "header")], initial=1)
+    assert_valid(form)
+    assert len(form.config()["parameters"]) == 1
+
+
+@pytest.mark.parametrize("row, field, ok", [
+    (("N" * 50, "k", "query"), "name", True), (("N" * 51, "k", "query"), "name", False),
+    (("N", "k" * 100, "query"), "key", True), (("N", "k" * 101, "query"), "key", False),
+    (("-N", "k", "query"), "name", False), (("N", "my key", "query"), "key", False),
+    (("N", "", "query"), "key", False), (("", "k", "query"), "name", False),
+    (("N", "k", "cookie"), "location", False), (("N", "k", ""), "location", False),
+])
+def test_api_key_row_fields(row, field, ok):
+    form = api_key_form([row])
+    assert form.is_valid() is ok
+    if not ok:
+        assert field in form.parameters.errors[0]
+
+
+def test_api_key_without_management_form_is_refused_not_raised():
+    form = registry.get("api_key").config_form({"api_key-parameters-0-name": "A"}, prefix="api_key")
+    assert not form.is_valid()
+    assert form.error_list()
+
+
+def test_api_key_unbound_shows_one_default_row_or_the_stored_ones():
+    auth_type = registry.get("api_key")
+    page = render_to_string(auth_type.config_template, {"form": auth_type.config_form(prefix="api_key")})
+    assert 'value="API Key"' in page and 'name="api_key-parameters-TOTAL_FORMS" value="1"' in page
+    stored = {"parameters": [{"name": "A", "key": "a", "location": "query"}, {"name": "B", "key": "b",
+                                                                             "location": "form"}]}
+    page = render_to_string(auth_type.config_template, {
+        "form": auth_type.config_form(prefix="api_key", stored_config=stored)})
+    assert 'name="api_key-parameters-TOTAL_FORMS" value="2"' in page and 'value="API Key"' not in page
+
+
+# OAuth1 --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field", ["consumer_key", "consumer_secret", "request_token_url", "authorization_url",
+                                   "token_url", "signature_method"])
+def test_oauth1_required_fields(field):
+    assert_refused(bind("oauth1", **{field: ""}), field)
+
+
+def test_oauth1_revoke_url_is_optional_and_hmac_sha1_the_default():
+    assert_valid(bind("oauth1", revoke_url=None))
+    assert registry.get("oauth1").config_form(prefix="oauth1")["signature_method"].value() == "HMAC-SHA1"
+
+
+@pytest.mark.parametrize("method", ["HMAC-SHA1", "HMAC-SHA256", "PLAINTEXT"])
+def test_oauth1_any_signature_method_with_https_urls(method):
+    assert_valid(bind("oauth1", signature_method=method, revoke_url="https://api.example.com/oauth/revoke"))
+
+
+@pytest.mark.parametrize("field", ["request_token_url", "authorization_url", "token_url", "revoke_url"])
+def test_oauth1_plaintext_refused_when_one_url_is_http(field):
+    values = {field: f"http://api.example.com/{field}"}
+    assert_valid(bind("oauth1", **values))  # insecure http is allowed in tests, for HMAC
+    assert_refused(bind("oauth1", signature_method="PLAINTEXT", **values), "signature_method")
+
+
+def test_oauth1_unknown_signature_method_refused():
+    assert_refused(bind("oauth1", signature_method="RSA-SHA1"), "signature_method")
+
+
+# OAuth2 --------------------------------------------------------------------------------------
+
+def test_oauth2_client_credentials_needs_no_authorization_url_nor_pkce():
+    form = bind("oauth2", grant_type="client_credentials", authorization_url=None)
+    assert_valid(form)
+    assert form.config()["authorization_url"] == "" and form.config()["pkce"] is False
+
+
+def test_oauth2_client_credentials_ignores_a_hidden_bad_authorization_url():
+    form = bind("oauth2", grant_type="client_credentials", authorization_url="ftp://left.over/from-before")
+    assert_valid(form)
+    assert form.config()["authorization_url"] == ""
+
+
+def test_oauth2_authorization_code_needs_an_authorization_url():
+    form = bind("oauth2", authorization_url="")
+    assert_refused(form, "authorization_url")
+    assert "Authorization URL: The Authorization Code grant needs an Authorization URL." in form.error_list()
+
+
+@pytest.mark.parametrize("field, value, ok", [
+    ("grant_type", "client_credentials", True), ("grant_type", "password", False), ("grant_type", "", False),
+    ("client_auth", "client_secret_post", True), ("client_auth", "private_key_jwt", False),
+    ("client_auth", "", False), ("client_id", "", False), ("client_id", "c" * 500, True),
+    ("client_id", "c" * 501, False), ("token_url", "", False),
+    ("revoke_url", "https://api.example.com/revoke", True), ("refresh_url", "https://api.example.com/refresh", True),
+    ("bearer_name", "Token", True), ("bearer_name", "B" * 50, True), ("bearer_name", "B" * 51, False),
+    ("bearer_name", "", False), ("bearer_name", "Bear er", False), ("bearer_name", "Bearér", False),
+    ("expiry_seconds", "1", True), ("expiry_seconds", str(MAX_EXPIRY_SECONDS), True),
+    ("expiry_seconds", str(MAX_EXPIRY_SECONDS + 1), False), ("expiry_seconds", "0", False),
+    ("expiry_seconds", "-5", False), ("expiry_seconds", "1.5", False), ("expiry_seconds", "soon", False),
+    ("expiry_seconds", "", False),
+])
+def test_oauth2_fields(field, value, ok):
+    accepted_or_refused(bind("oauth2", **{field: value}), field, ok)
+
+
+def test_oauth2_defaults_bearer_3600_basic_header_and_pkce_on():
+    form = registry.get("oauth2").config_form(prefix="oauth2")
+    defaults = {name: form[name].value() for name in ("grant_type", "client_auth", "bearer_name",
+                                                      "expiry_seconds", "pkce")}
+    assert defaults == {"grant_type": "authorization_code", "client_auth": "client_secret_basic",
+                        "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": True}
+    assert re.search(r'<input type="checkbox" name="oauth2-pkce"[^>]* checked>', form.as_div())
+
+
+def test_oauth2_pkce_can_be_turned_off_for_authorization_code():
+    form = bind("oauth2", pkce=None)
+    assert_valid(form)
+    assert form.config()["pkce"] is False and form.config()["expiry_seconds"] == 3600
+
+
+# Bearer Token --------------------------------------------------------------------------------
+
+def test_bearer_defaults_header_bearer_token_and_authorization():
+    form = registry.get("bearer").config_form(prefix="bearer")
+    assert [form[name].value() for name in ("location", "parameter_name", "parameter_key", "token_prefix")] == [
+        "header", "Bearer Token", "Authorization", "Bearer"]
+    assert re.search(r'<input[^>]*name="bearer-parameter_key"[^>]*disabled', form.as_div())
+
+
+@pytest.mark.parametrize("stored", [None, {"parameter_key": "X-Old"}])
+def test_bearer_parameter_key_is_fixed_whatever_is_posted_or_stored(stored):
+    form = bind("bearer", parameter_key="X-Evil", stored_config=stored)
+    assert_valid(form)
+    assert form.config()["parameter_key"] == "Authorization"
+    assert 'value="Authorization"' in form.as_div() and "X-Evil" not in form.as_div()
+
+
+@pytest.mark.parametrize("field, value, ok", [
+    ("location", "query", False), ("location", "", False),
+    ("token_prefix", "", True), ("token_prefix", "Token", True), ("token_prefix", "P" * 50, True),
+    ("token_prefix", "P" * 51, False), ("token_prefix", "Bear er", False), ("token_prefix", "Bearér", False),
+])
+def test_bearer_location_and_prefix(field, value, ok):
+    accepted_or_refused(bind("bearer", **{field: value}), field, ok)
+
+
+# AWS -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("given, stored", [("s3", "s3"), ("S3", "s3"), ("dynamodb", "dynamodb"), ("sts", "sts"),
+                                           ("execute-api", "execute-api"), (" lambda ", "lambda")])
+def test_aws_known_services(given, stored):
+    form = bind("aws_sigv4", service=given)
+    assert_valid(form)
+    assert form.config()["service"] == stored
+
+
+@pytest.mark.parametrize("typo, suggestion", [("s4", "s3"), ("dynamdb", "dynamodb"), ("lamda", "lambda"),
+                                              ("execute_api", "execute-api"), ("not-a-service-at-all", None)])
+def test_aws_unknown_service_refused_with_near_matches(typo, suggestion):
+    form = bind("aws_sigv4", service=typo)
+    assert_refused(form, "service")
+    message = form.errors["service"][0]
+    assert f"“{typo}”" in message
+    assert (f"Did you mean {suggestion}" in message) if suggestion else ("Did you mean" not in message)
+
+
+@pytest.mark.parametrize("region, ok", [
+    ("us-east-1", True), ("eu-west-2", True), ("us-gov-west-1", True), ("cn-north-1", True),
+    ("ap-southeast-3", True), ("US-EAST-1", True), ("useast1", False), ("us-east", False),
+    ("moon-base-1x", False), ("us-east-1a", False), ("us_east_1", False), ("us east 1", False),
+    ("u-east-1", False), ("", False),
+    ("us-" + "a" * 27 + "-1", True), ("us-" + "a" * 28 + "-1", False),  # 32 and 33 characters
+])
+def test_aws_region_format(region, ok):
+    form = bind("aws_sigv4", region=region)
+    accepted_or_refused(form, "region", ok)
+    if ok:
+        assert form.config()["region"] == region.lower()  # lower-casing a region is harmless
+
+
+# Every URL field -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key, field", URL_FIELDS)
+@pytest.mark.parametrize("url", ["https://api.example.com/oauth/token", "https://api.example.com:8443/t?realm=a",
+                                 "HTTPS://API.EXAMPLE.COM/t", "https://127.0.0.1:8000/t", "https://[::1]/t",
+                                 "https://api.example.com/" + "a" * 1976])
+def test_url_fields_accept_absolute_https(key, field, url):
+    assert len(url) <= 2000
+    assert_valid(bind(key, **{field: url}))
+
+
+@pytest.mark.parametrize("key, field", URL_FIELDS)
+@pytest.mark.parametrize("url", [
+    "/oauth/token", "oauth/token", "//api.example.com/t", "api.example.com/t", "https://", "https:///t",
+    "ftp://api.example.com/t", "javascript:alert(1)", "mailto:me@example.com", "data:text/html,hi",
+    "https://user:pass@api.example.com/t", "https://user@api.example.com/t", "https://:pw@api.example.com/t",
+    "https://api.example.com/t#section", "https://api.example.com/t#", "https://api.example.com/o auth",
+    "https://api example.com/t", "https://api.example.com:99999/t", "https://api.example.com:0/t",
+    "https://api.example.com/\nx", "https://api.example.com/" + "a" * 1977,
+])
+def test_url_fields_refuse(key, field, url):
+    assert_refused(bind(key, **{field: url}), field)
+
+
+@pytest.mark.parametrize("key, field", URL_FIELDS)
+@pytest.mark.parametrize("insecure_allowed", [True, False])
+def test_url_fields_take_http_only_when_the_setting_allows(key, field, insecure_allowed, settings):
+    settings.CONNECTORS_ALLOW_INSECURE_HTTP = insecure_allowed
+    form = bind(key, **{field: "http://api.example.com/t"})
+    accepted_or_refused(form, field, insecure_allowed)
+    if not insecure_allowed:
+        assert form.errors[field] == ["Use an https:// URL."]
+
+
+# Secrets -------------------------------------------------------------------------------------
+
+def input_tag(page, name):
+    tags = re.findall(rf'<input[^>]*name="{name}"[^>]*>', page)
+    assert len(tags) == 1, page
+    return tags[0]
+
+
+@pytest.mark.parametrize("key, field", SECRET_FIELDS)
+def test_stored_secret_is_never_rendered_back(key, field):
+    auth_type, stored = registry.get(key), "stored-secret-canary-42"
+    forms = [auth_type.config_form(prefix=key, stored_config=VALID[key], stored_secrets={field: stored}),
+             # a rejected edit that posted a new secret renders neither
+             bind(key, stored_secrets={field: stored}, client_id="", consumer_key="", **{field: "posted-canary-7"})]
+    for form in forms:
+        form.is_valid()
+        for page in (render_to_string(auth_type.config_template, {"form": form}), form.as_div()):
+            assert stored not in page and "posted-canary-7" not in page
+            tag = input_tag(page, f"{key}-{field}")
+            assert "value=" not in tag and 'type="password"' in tag and "required" not in tag
+
+
+@pytest.mark.parametrize("key, field", SECRET_FIELDS)
+@pytest.mark.parametrize("posted, stored, kept", [
+    ("", "old-secret", "old-secret"), ("   ", "old-secret", "old-secret"), (None, "old-secret", "old-secret"),
+    ("new-secret", "old-secret", "new-secret"), ("new-secret", None, "new-secret"), ("", None, None)])
+def test_secret_blank_keeps_new_replaces_none_stored_requires(key, field, posted, stored, kept):
+    form = bind(key, stored_secrets={field: stored} if stored else None, **{field: posted})
+    if kept is None:
+        assert_refused(form, field)
+        assert 'required' in input_tag(form.as_div(), f"{key}-{field}")
+        return
+    assert_valid(form)
+    assert form.secrets() == {field: kept}
+    assert field not in form.config() and kept not in str(form.config())
+
+
+# What a form saves is what problems() checks later ------------------------------------------
+
+@pytest.mark.parametrize("key", list(VALID))
+def test_what_the_form_saves_has_no_problems(key):
+    form = bind(key)
+    assert_valid(form)
+    assert registry.get(key).problems(form.config(), form.secrets()) == []
