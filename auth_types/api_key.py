@@ -1,6 +1,10 @@
-from django import forms
+from urllib.parse import parse_qsl, urlencode
 
-from .base import AuthType, ConfigForm
+from django import forms
+from requests.auth import AuthBase
+
+from .base import AuthError, AuthType, ConfigForm
+from .credentials import CredentialForm, secret_text_field
 from .validators import parameter_key_validator, parameter_name_validator
 
 LOCATIONS = [("query", "Query String"), ("form", "Form Data"), ("header", "Header")]
@@ -104,6 +108,68 @@ class ApiKeyConfigForm(ConfigForm):
         return {"parameters": self.parameters.rows()}
 
 
+def parameter_rows(config):
+    return [row for row in (config or {}).get("parameters") or [] if isinstance(row, dict) and row.get("key")]
+
+
+def field_name(row):
+    """Name a parameter's value by location and key: the same key may be used in two locations."""
+    return f"{row.get('location', 'header')}:{row['key']}"
+
+
+class ApiKeyCredentialForm(CredentialForm):
+    def add_fields(self, config):
+        for row in parameter_rows(config):
+            self.fields[field_name(row)] = secret_text_field(row.get("name") or row["key"])
+        self.secret_fields = tuple(self.fields)
+
+    @classmethod
+    def secret_names(cls, config):
+        return [field_name(row) for row in parameter_rows(config)]
+
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+class ApiKeyAuth(AuthBase):
+    """Send each value under its key in a header, the query string or the form body."""
+
+    def __init__(self, rows, secrets):
+        self.values = []
+        for row in rows:
+            value = secrets.get(field_name(row))
+            if not value:
+                raise AuthError(f"The connection has no value for “{row.get('name') or row['key']}”; "
+                                   "edit its values.")
+            self.values.append((row.get("location", "header"), row["key"], value))
+
+    def __call__(self, request):
+        for location, key, value in self.values:
+            if location == "header":
+                request.headers[key] = value
+            elif location == "query":
+                request.prepare_url(request.url, [(key, value)])
+            else:
+                self._add_form_field(request, key, value)
+        return request
+
+    @staticmethod
+    def _add_form_field(request, key, value):
+        body = request.body or ""
+        if isinstance(body, bytes):
+            body = body.decode("utf-8")
+        content_type = request.headers.get("Content-Type", "")
+        if body and not content_type.startswith(FORM_CONTENT_TYPE):
+            raise AuthError("This connector sends its API key as form data, which cannot be added to a "
+                             f"{content_type or 'raw'} body; send the body as a form.")
+        fields = [(k, v) for k, v in parse_qsl(body, keep_blank_values=True) if k != key] + [(key, value)]
+        request.headers["Content-Type"] = FORM_CONTENT_TYPE
+        request.prepare_body(urlencode(fields), None)
+
+    def __repr__(self):
+        return f"<ApiKeyAuth {[(location, key) for location, key, _ in self.values]}>"
+
+
 class ApiKey(AuthType):
     key = "api_key"
     name = "API Key"
@@ -121,3 +187,12 @@ class ApiKey(AuthType):
             (row.get("name", ""), f"{row.get('key', '')} in {locations.get(row.get('location'), row.get('location'))}")
             for row in rows
         ]
+
+    def credential_form(self, config):
+        return ApiKeyCredentialForm
+
+    def auth(self, config, secrets):
+        return ApiKeyAuth(parameter_rows(config), secrets)
+
+    def sensitive_names(self, config):
+        return [row["key"] for row in parameter_rows(config)]

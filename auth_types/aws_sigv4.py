@@ -8,6 +8,8 @@ import botocore.session
 from django import forms
 
 from .base import AuthType, ConfigForm
+from .credentials import CredentialForm, secret_text_field
+from .sigv4 import SigV4Auth
 
 REGION_RE = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}\Z")
 _METADATA = re.compile(rb'"metadata"\s*:\s*\{([^{}]*)\}')
@@ -100,8 +102,38 @@ class AwsConfigForm(ConfigForm):
         return region
 
 
+ACCESS_KEY_RE = re.compile(r"^[A-Z0-9]{16,128}\Z")
+
+
+class AwsCredentialForm(CredentialForm):
+    secret_fields = ("secret_access_key", "session_token")
+
+    def add_fields(self, config):
+        self.fields["access_key_id"] = forms.CharField(label="Access Key ID", max_length=128,
+                                                       help_text="For example AKIAIOSFODNN7EXAMPLE.")
+        self.fields["secret_access_key"] = secret_text_field("Secret Access Key", max_length=256)
+        self.fields["session_token"] = secret_text_field(
+            "Session Token", required=False, help_text="Only for temporary credentials (STS)."
+        )
+
+    def clean_access_key_id(self):
+        key = self.cleaned_data["access_key_id"].strip()
+        if not ACCESS_KEY_RE.match(key):
+            raise forms.ValidationError("An access key ID is 16 or more capital letters and digits, e.g. AKIA….")
+        return key
+
+
 class AwsSigV4(AuthType):
     key = "aws_sigv4"
     name = "AWS"
     description = "Requests are signed with AWS Signature Version 4 using the end user's access keys."
     config_form = AwsConfigForm
+
+    def credential_form(self, config):
+        return AwsCredentialForm
+
+    def auth(self, config, secrets):
+        return SigV4Auth(
+            secrets["access_key_id"], secrets["secret_access_key"], config["service"], config["region"],
+            session_token=secrets.get("session_token") or None,
+        )

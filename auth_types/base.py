@@ -10,6 +10,10 @@ from django import forms
 SECRET_PLACEHOLDER = "Stored. Leave blank to keep it."
 
 
+class AuthError(ValueError):
+    """The credentials cannot be applied to this request; the message is safe to show."""
+
+
 class ConfigForm(forms.Form):
     """The Security section's fields for one auth type.
 
@@ -72,6 +76,12 @@ class AuthType:
     config_template  template rendering that form inside the Security page
     uses_scopes    whether the OAuth Scopes section applies
     uses_callback  whether the provider redirects back (the page shows the callback URL)
+
+    The connection side, on plain dicts (the connections app decrypts and stores):
+    credential_form(config)  the CredentialForm class an end user fills in; None for redirect flows
+    auth(config, secrets)    a requests AuthBase applying the credentials to a request
+    secret_values(config, secrets)  every string that must never be shown (incl. derived forms)
+    sensitive_names(config)  header and query names whose values are credentials
     """
 
     key = ""
@@ -81,6 +91,20 @@ class AuthType:
     config_template = "auth_types/config_form.html"
     uses_scopes = False
     uses_callback = False
+
+    def credential_form(self, config):
+        return None
+
+    def auth(self, config, secrets):
+        raise NotImplementedError(f"{self.name} connections are authorized through a redirect flow.")
+
+    def secret_values(self, config, secrets):
+        form_class = self.credential_form(config)
+        names = form_class.secret_names(config) if form_class else ()
+        return [secrets[name] for name in names if secrets.get(name)]
+
+    def sensitive_names(self, config):
+        return ()
 
     def problems(self, config, secrets):
         """Return the reasons the stored configuration is not usable, as readable strings."""

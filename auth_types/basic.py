@@ -1,6 +1,10 @@
+import base64
+
 from django import forms
+from requests.auth import HTTPBasicAuth
 
 from .base import AuthType, ConfigForm
+from .credentials import CredentialForm, secret_text_field
 from .validators import parameter_key_validator, parameter_name_validator
 
 
@@ -31,6 +35,20 @@ class BasicConfigForm(ConfigForm):
         return cleaned
 
 
+class BasicCredentialForm(CredentialForm):
+    secret_fields = ("password",)
+
+    def add_fields(self, config):
+        self.fields["username"] = forms.CharField(label=config.get("username_name") or "Username", max_length=500)
+        self.fields["password"] = secret_text_field(config.get("password_name") or "Password", strip=False)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if ":" in username:
+            raise forms.ValidationError("A username cannot contain a colon (:) in Basic authentication.")
+        return username
+
+
 class Basic(AuthType):
     key = "basic"
     name = "Basic"
@@ -39,3 +57,14 @@ class Basic(AuthType):
         "header Authorization: Basic <value>."
     )
     config_form = BasicConfigForm
+
+    def credential_form(self, config):
+        return BasicCredentialForm
+
+    def auth(self, config, secrets):
+        # UTF-8, as RFC 7617 recommends (requests would use latin-1 for str).
+        return HTTPBasicAuth(secrets["username"].encode(), secrets["password"].encode())
+
+    def secret_values(self, config, secrets):
+        pair = f"{secrets.get('username', '')}:{secrets.get('password', '')}"
+        return super().secret_values(config, secrets) + [base64.b64encode(pair.encode()).decode()]

@@ -1,6 +1,9 @@
 from django import forms
 
+from requests.auth import AuthBase
+
 from .base import AuthType, ConfigForm
+from .credentials import CredentialForm, secret_text_field
 from .validators import auth_scheme_validator, parameter_name_validator
 
 HEADER_KEY = "Authorization"
@@ -34,8 +37,39 @@ class BearerConfigForm(ConfigForm):
         return {**super().config(), "parameter_key": HEADER_KEY}
 
 
+class BearerCredentialForm(CredentialForm):
+    secret_fields = ("token",)
+
+    def add_fields(self, config):
+        self.fields["token"] = secret_text_field(config.get("parameter_name") or "Bearer Token")
+
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        if token and (any(ch.isspace() for ch in token) or not token.isascii() or not token.isprintable()):
+            raise forms.ValidationError("A token is one word of printable ASCII characters, without spaces.")
+        return token
+
+
+class BearerAuth(AuthBase):
+    def __init__(self, prefix, token):
+        self.value = f"{prefix} {token}" if prefix else token
+
+    def __call__(self, request):
+        request.headers[HEADER_KEY] = self.value
+        return request
+
+    def __repr__(self):
+        return "<BearerAuth ••••>"
+
+
 class BearerToken(AuthType):
     key = "bearer"
     name = "Bearer Token"
     description = "The end user enters a token; it is sent as Authorization: <Token Prefix> <token>."
     config_form = BearerConfigForm
+
+    def credential_form(self, config):
+        return BearerCredentialForm
+
+    def auth(self, config, secrets):
+        return BearerAuth(config.get("token_prefix", ""), secrets["token"])

@@ -31,6 +31,11 @@ class CredentialForm(forms.Form):
     def add_fields(self, config):
         """Add the fields this connector prompts for (labels from its config)."""
 
+    @classmethod
+    def secret_names(cls, config):
+        """Return the names of the secret fields for this connector's config."""
+        return cls.secret_fields
+
     def secrets(self):
         """Return the values to store: new ones, the stored ones where a secret was left blank."""
         values = {}
@@ -43,4 +48,6 @@ class CredentialForm(forms.Form):
 
 
 def secret_text_field(label, **kwargs):
-    return forms.CharField(label=label, max_length=kwargs.pop("max_length", 4000), strip=True, **kwargs)
+    kwargs.setdefault("max_length", 4000)
+    kwargs.setdefault("strip", True)
+    return forms.CharField(label=label, **kwargs)

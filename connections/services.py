@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from auth_types.base import AuthError
 from builder.validators import link_name_from, unique_link_name
 from connectors_site import outbound
 
@@ -83,7 +84,11 @@ def connection_auth(connection):
     if not connection.secrets:
         raise ConnectionNotAuthorized()
     connector = connection.connector
-    return connector.kind.auth(connector.config, connection.secrets)
+    try:
+        return connector.kind.auth(connector.config, connection.secrets)
+    except (AuthError, KeyError) as error:
+        raise ConnectionUnavailable(str(error) if isinstance(error, AuthError) else
+                                    "The connection's stored values are incomplete; edit its values.") from None
 
 
 def connection_masker(connection):
@@ -112,6 +117,8 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
         kwargs["timeout"] = timeout
     try:
         response = outbound.send(method, url, **kwargs)
+    except AuthError as error:
+        raise ConnectionUnavailable(str(error)) from None
     except outbound.OutboundError as error:
         _record_use(connection, started, status=None, error=str(error))
         raise
