@@ -1,7 +1,7 @@
 """Show a request or response without the credentials it carries."""
 
 import base64
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 MASK = "••••••••"
 ALWAYS_SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-amz-security-token"}
@@ -39,6 +39,8 @@ class Masker:
 
     def url(self, url):
         parts = urlsplit(url)
-        query = [(k, MASK if k.lower() in self.names else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-        masked_query = urlencode(query, safe="•") if query else parts.query
-        return self.text(urlunsplit(parts._replace(query=masked_query)))
+        pieces = []
+        for piece in parts.query.split("&") if parts.query else []:
+            name = piece.split("=", 1)[0]
+            pieces.append(f"{name}={MASK}" if unquote_plus(name).lower() in self.names else piece)
+        return self.text(urlunsplit(parts._replace(query="&".join(pieces))))

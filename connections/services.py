@@ -168,6 +168,8 @@ def connection_test(*, connection, user):
             else:
                 hint = " Check the values you entered." if response.status_code in (401, 403) else ""
                 result = TestResult(False, f"Test failed: {summary}.{hint}", response.status_code)
+    # The test URL is the builder's, but a URL can still spell a value this connection holds.
+    result.message = connection_masker(connection).text(result.message)
     status = Connection.Status.CONNECTED if result.ok else Connection.Status.FAILING
     Connection.objects.filter(pk=connection.pk).update(
         last_test_at=timezone.now(), last_test_ok=result.ok, last_test_message=result.message[:500], status=status

@@ -89,11 +89,9 @@ class ConnectionDetailView(OwnConnectionMixin, DetailView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class ConsoleView(OwnConnectionMixin, DetailView):
+class ConsoleView(ConnectionDetailView):
     """The request console: send a request through the connection and show what happened."""
 
-    template_name = "connections/connection_detail.html"
-    context_object_name = "connection"
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):

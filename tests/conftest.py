@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # there are still synchronous.
@@ -12,13 +12,25 @@ pytest_plugins = ["tests.peers.fixtures", "tests.peers.oauth_fixtures"]
 PASSWORD = "correct-horse-battery"
 
 
+def builders_group():
+    """Return the "Connector builders" group a migration creates.
+
+    A transactional test's flush empties it (post_migrate only recreates permissions), so
+    recreate it the same way here when it is gone.
+    """
+    group, created = Group.objects.get_or_create(name="Connector builders")
+    if created:
+        group.permissions.add(Permission.objects.get(codename="build_connector", content_type__app_label="builder"))
+    return group
+
+
 @pytest.fixture
 def make_user(django_user_model):
     def make(username, *, builder=False, staff=False, superuser=False):
         user = django_user_model.objects.create_user(username, password=PASSWORD, is_staff=staff or superuser,
                                                      is_superuser=superuser)
         if builder:
-            user.groups.add(Group.objects.get(name="Connector builders"))
+            user.groups.add(builders_group())
         return user
 
     return make

@@ -10,8 +10,7 @@ from builder.models import Connector, Stage
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import by_label, sign_in
 
-# serialized_rollback: the "Connector builders" group comes from a migration; flushing would lose it.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def fill_basic(panel):
