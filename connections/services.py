@@ -126,7 +126,7 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     _record_use(connection, started, status=response.status_code, error=error)
     connection_record_event(
         connection=connection, user=user, action=Action.USED,
-        detail=f"{method.upper()} {_without_query(url)} → {response.status_code}",
+        detail=connection_masker(connection).text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
     )
     return response
 
