@@ -191,7 +191,7 @@ class ApiKey(AuthType):
     def credential_form(self, config):
         return ApiKeyCredentialForm
 
-    def auth(self, config, secrets):
+    def auth(self, config, secrets, client=None):
         return ApiKeyAuth(parameter_rows(config), secrets)
 
     def sensitive_names(self, config):

@@ -132,7 +132,7 @@ class AwsSigV4(AuthType):
     def credential_form(self, config):
         return AwsCredentialForm
 
-    def auth(self, config, secrets):
+    def auth(self, config, secrets, client=None):
         return SigV4Auth(
             secrets["access_key_id"], secrets["secret_access_key"], config["service"], config["region"],
             session_token=secrets.get("session_token") or None,

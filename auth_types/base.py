@@ -11,7 +11,24 @@ SECRET_PLACEHOLDER = "Stored. Leave blank to keep it."
 
 
 class AuthError(ValueError):
-    """The credentials cannot be applied to this request; the message is safe to show."""
+    """The credentials cannot be applied or obtained; the message is safe to show."""
+
+
+class AuthorizationDenied(AuthError):
+    """The user or the provider refused the authorization (error=access_denied, denied=...)."""
+
+
+class GrantInvalid(AuthError):
+    """The provider no longer accepts the grant (invalid_grant, 400/401 from the token endpoint):
+    the connection must be reauthorized; make no more token calls with it."""
+
+
+class ProviderUnavailable(AuthError):
+    """The provider could not answer usefully now (5xx, 429, timeout, garbage, a redirect):
+    leave the connection's status as it is; the call may be retried."""
+
+
+FORM, REDIRECT, DIRECT = "form", "redirect", "direct"
 
 
 class ConfigForm(forms.Form):
@@ -77,11 +94,31 @@ class AuthType:
     uses_scopes    whether the OAuth Scopes section applies
     uses_callback  whether the provider redirects back (the page shows the callback URL)
 
-    The connection side, on plain dicts (the connections app decrypts and stores):
-    credential_form(config)  the CredentialForm class an end user fills in; None for redirect flows
-    auth(config, secrets)    a requests AuthBase applying the credentials to a request
-    secret_values(config, secrets)  every string that must never be shown (incl. derived forms)
+    The connection side, on plain dicts (the connections app decrypts and stores). `client`
+    is the connector's decrypted secrets (client or consumer secret), `credentials` the
+    connection's (typed values, or tokens):
+    grant_kind(config)       FORM (the user fills credential_form), REDIRECT (begin → provider
+                             → complete) or DIRECT (fetch_token, no user interaction)
+    credential_form(config)  the CredentialForm class for FORM types, else None
+    auth(config, credentials, client=)  a requests AuthBase applying the credentials
+    secret_values(config, credentials, client=)  every string never to be shown (incl. derived forms)
     sensitive_names(config)  header and query names whose values are credentials
+
+    REDIRECT and DIRECT types also implement (all HTTP through connectors_site.outbound.send,
+    token/refresh/revoke calls with allow_redirects=False):
+    begin(config, client, *, redirect_uri, scopes) -> (authorization_url, flow)
+        flow is a JSON-able dict the caller keeps in the user's session (never in a page, a
+        cookie or a URL); flow["state"] is the value the callback must carry back.
+    callback_state(params)   the value in the callback's query to compare with flow["state"]
+    complete(config, client, *, flow, params, redirect_uri) -> credentials
+    fetch_token(config, client, *, scopes) -> credentials          (DIRECT)
+    refresh(config, client, credentials) -> credentials             (keeps a refresh token
+                             the provider did not replace)
+    can_refresh(config, credentials) -> bool
+    expires_at(credentials) -> aware datetime or None
+    granted_scopes(credentials) -> str
+    revoke(config, client, credentials) -> None
+    Failures raise AuthorizationDenied, GrantInvalid or ProviderUnavailable.
     """
 
     key = ""
@@ -92,16 +129,28 @@ class AuthType:
     uses_scopes = False
     uses_callback = False
 
+    def grant_kind(self, config):
+        return FORM
+
     def credential_form(self, config):
         return None
 
-    def auth(self, config, secrets):
-        raise NotImplementedError(f"{self.name} connections are authorized through a redirect flow.")
+    def auth(self, config, credentials, client=None):
+        raise NotImplementedError
 
-    def secret_values(self, config, secrets):
+    def secret_values(self, config, credentials, client=None):
         form_class = self.credential_form(config)
         names = form_class.secret_names(config) if form_class else ()
-        return [secrets[name] for name in names if secrets.get(name)]
+        return [credentials[name] for name in names if credentials.get(name)]
+
+    def can_refresh(self, config, credentials):
+        return False
+
+    def expires_at(self, credentials):
+        return None
+
+    def granted_scopes(self, credentials):
+        return ""
 
     def sensitive_names(self, config):
         return ()

@@ -61,10 +61,10 @@ class Basic(AuthType):
     def credential_form(self, config):
         return BasicCredentialForm
 
-    def auth(self, config, secrets):
+    def auth(self, config, secrets, client=None):
         # UTF-8, as RFC 7617 recommends (requests would use latin-1 for str).
         return HTTPBasicAuth(secrets["username"].encode(), secrets["password"].encode())
 
-    def secret_values(self, config, secrets):
+    def secret_values(self, config, secrets, client=None):
         pair = f"{secrets.get('username', '')}:{secrets.get('password', '')}"
         return super().secret_values(config, secrets) + [base64.b64encode(pair.encode()).decode()]

@@ -71,5 +71,5 @@ class BearerToken(AuthType):
     def credential_form(self, config):
         return BearerCredentialForm
 
-    def auth(self, config, secrets):
+    def auth(self, config, secrets, client=None):
         return BearerAuth(config.get("token_prefix", ""), secrets["token"])
