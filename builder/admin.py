@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from .models import Connector, ConnectorChange, Scope
+from .models import SECRETS_LOST, Connector, ConnectorChange, Scope
 
 
 class ScopeInline(admin.TabularInline):
@@ -44,6 +44,8 @@ class ConnectorAdmin(admin.ModelAdmin):
         if not obj.kind:
             return "—"
         rows = obj.kind.summary(obj.config, obj.secrets)
+        if obj.secrets_lost:
+            rows = [*rows, ("Secrets", SECRETS_LOST)]
         return format_html(
             "<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         )

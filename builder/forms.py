@@ -97,12 +97,17 @@ class TestRequestForm(forms.ModelForm):
 
 
 def security_forms(connector, data=None):
-    """Return {key: ConfigForm} for every auth type, the stored values on the connector's own type."""
+    """Return {key: ConfigForm} for every auth type, the stored values on the connector's own type.
+
+    Only the posted type's form is bound to `data`: the hidden panels of the other types would
+    otherwise show errors for fields nobody meant to submit.
+    """
+    chosen = data.get("auth_type") if data is not None else None
     forms_by_key = {}
     for auth_type in registry.all_types():
         own = auth_type.key == connector.auth_type
         forms_by_key[auth_type.key] = auth_type.config_form(
-            data,
+            data if auth_type.key == chosen else None,
             prefix=auth_type.key,
             stored_config=connector.config if own else None,
             stored_secrets=connector.secrets if own else None,

@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 
 from auth_types import registry
-from connectors_site.crypto import EncryptedJSONField
+from connectors_site.crypto import EncryptedJSONField, is_undecryptable
 
 from .validators import connector_name_validator, description_validator, link_name_validator
 
@@ -26,6 +26,11 @@ class TestMethod(models.TextChoices):
     GET = "GET", "GET"
     POST = "POST", "POST"
     HEAD = "HEAD", "HEAD"
+
+
+SECRETS_LOST = (
+    "The stored secrets could not be decrypted with the configured encryption keys; enter them again and save."
+)
 
 
 class ConnectorQuerySet(models.QuerySet):
@@ -90,12 +95,22 @@ class Connector(models.Model):
             return None
 
     @property
+    def kind_config(self):
+        """Return the config the auth type works on: the stored settings and the scope delimiter."""
+        return {**self.config, "scope_delimiter": self.scope_delimiter}
+
+    @property
     def is_ready(self):
         return self.stage == Stage.READY
 
     @property
     def uses_scopes(self):
         return bool(self.kind and self.kind.uses_scopes)
+
+    @property
+    def secrets_lost(self):
+        """Whether the stored secrets could not be decrypted with the configured keys (enter them again)."""
+        return bool(self.kind and self.kind.config_form.secret_fields and is_undecryptable(self.secrets))
 
     def set_logo(self, png_bytes):
         self.logo = png_bytes
@@ -105,7 +120,10 @@ class Connector(models.Model):
         """Return why Security is not complete and valid; empty when it is."""
         if not self.kind:
             return ["Security: choose an Authentication Type and save it."]
-        return [f"Security: {problem}" for problem in self.kind.problems(self.config, self.secrets)]
+        problems = [f"Security: {problem}" for problem in self.kind.problems(self.config, self.secrets)]
+        if self.secrets_lost:
+            problems.insert(0, f"Security: {SECRETS_LOST}")
+        return problems
 
     def general_problems(self):
         problems = []

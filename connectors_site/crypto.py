@@ -34,8 +34,12 @@ class Undecryptable:
     """Stands for a stored value that no configured key can decrypt.
 
     Falsy and empty, so a list page shows nothing for it; detail pages check
-    `is_undecryptable(value)` and say the row needs to be reconfigured.
+    `is_undecryptable(value)` and say the row needs to be reconfigured. It keeps the
+    ciphertext it was read from, so saving the row writes that back unchanged.
     """
+
+    def __init__(self, ciphertext=None):
+        self.ciphertext = ciphertext
 
     def __bool__(self):
         return False
@@ -67,7 +71,9 @@ class EncryptedJSONField(models.TextField):
     """A dict (or any JSON value) stored as one Fernet token.
 
     An empty dict is stored encrypted too, so the column never reveals which secrets exist.
-    Saving UNDECRYPTABLE back is refused: it would destroy the ciphertext.
+    A value no key could decrypt is saved back as the ciphertext it was read from (editing
+    another field of the row must not destroy it: a key configured later may decrypt it);
+    saving a bare UNDECRYPTABLE, which has no ciphertext, is refused.
     """
 
     def from_db_value(self, value, expression, connection):
@@ -76,7 +82,7 @@ class EncryptedJSONField(models.TextField):
         try:
             return json.loads(decrypt(value))
         except (InvalidToken, ValueError):
-            return UNDECRYPTABLE
+            return Undecryptable(value)
 
     def to_python(self, value):
         return value
@@ -85,6 +91,8 @@ class EncryptedJSONField(models.TextField):
         if value is None:
             return None
         if is_undecryptable(value):
+            if value.ciphertext is not None:
+                return value.ciphertext
             raise ValueError("Refusing to overwrite a secret that could not be decrypted.")
         return encrypt(json.dumps(value, sort_keys=True))
 

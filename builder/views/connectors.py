@@ -1,8 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
@@ -87,7 +89,17 @@ class MarkReadyView(ConnectorSectionMixin, TemplateView):
         recommendation = services.connector_scope_recommendation(connector)
         if recommendation:
             messages.warning(request, recommendation)
-        return redirect(request.POST.get("next_section") or reverse("builder:general", args=[connector.pk]))
+        return redirect(self.next_section() or reverse("builder:general", args=[connector.pk]))
+
+    def next_section(self):
+        """Return the posted page to go back to when it is a path on this site, else None."""
+        # The value is posted by the browser: taken as it is, it would redirect anywhere.
+        target = self.request.POST.get("next_section", "")
+        if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        ):
+            return target
+        return None
 
 
 class LogoView(LoginRequiredMixin, View):
@@ -95,11 +107,9 @@ class LogoView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         connector = get_object_or_404(Connector.objects.only("logo", "logo_hash"), pk=pk, logo__isnull=False)
-        etag = f'"{connector.logo_hash}"'
-        if request.headers.get("If-None-Match") == etag:
-            return HttpResponseNotModified()
         response = HttpResponse(bytes(connector.logo), content_type="image/png")
-        response["ETag"] = etag
+        response["ETag"] = f'"{connector.logo_hash}"'
         response["Cache-Control"] = "private, max-age=86400"
         response["Content-Security-Policy"] = "default-src 'none'"
-        return response
+        # Django's precondition checks: lists of tags, weak tags and *; a 304 keeps the ETag.
+        return get_conditional_response(request, etag=response["ETag"], response=response)

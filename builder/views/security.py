@@ -8,6 +8,7 @@ from auth_types import registry
 
 from .. import services
 from ..forms import AuthTypeChoiceForm, TestRequestForm, security_forms
+from ..models import SECRETS_LOST
 from .mixins import ConnectorSectionMixin
 
 
@@ -33,6 +34,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
             panels=panels,
             test_form=test_form or TestRequestForm(instance=connector),
             callback_url=callback_url,
+            secrets_lost_message=SECRETS_LOST,
             **kwargs,
         )
 
