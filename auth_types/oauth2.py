@@ -1,6 +1,21 @@
-from django import forms
+"""OAuth 2.0 (RFC 6749): authorization code with state and PKCE (RFC 7636), client credentials,
+refresh, revocation (RFC 7009). Token responses are read in oauth_tokens; HTTP goes through
+connectors_site.outbound only.
+"""
 
-from .base import AuthType, ConfigForm
+import base64
+import datetime
+import hashlib
+import hmac
+import secrets
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
+
+from django import forms
+from requests.auth import HTTPBasicAuth
+
+from . import oauth_tokens
+from .base import DIRECT, REDIRECT, AuthError, AuthorizationDenied, AuthType, ConfigForm, GrantInvalid
+from .bearer import BearerAuth
 from .validators import ServiceURLField, auth_scheme_validator
 
 AUTHORIZATION_CODE = "authorization_code"
@@ -78,3 +93,178 @@ class OAuth2(AuthType):
     config_template = "auth_types/oauth2_config.html"
     uses_scopes = True
     uses_callback = True
+    # (connect, read) seconds for token, refresh and revoke calls; a test may shorten it on an instance.
+    token_timeout = oauth_tokens.DEFAULT_TIMEOUT
+
+    def grant_kind(self, config):
+        return DIRECT if config.get("grant_type") == CLIENT_CREDENTIALS else REDIRECT
+
+    # --- the authorization code flow -----------------------------------------------------
+
+    def begin(self, config, client, *, redirect_uri, scopes):
+        """Return the provider's authorization URL and the flow to keep until the callback."""
+        flow = {"state": secrets.token_urlsafe(32), "redirect_uri": redirect_uri, "scopes": list(scopes)}
+        params = {"response_type": "code", "client_id": config["client_id"], "redirect_uri": redirect_uri}
+        scope = join_scopes(config, scopes)
+        if scope:
+            params["scope"] = scope
+        params["state"] = flow["state"]
+        if config.get("pkce", True) is not False:
+            flow["code_verifier"] = pkce_verifier()
+            params.update(code_challenge=pkce_challenge(flow["code_verifier"]), code_challenge_method="S256")
+        return with_query(config["authorization_url"], params), flow
+
+    def callback_state(self, params):
+        return params.get("state")
+
+    def complete(self, config, client, *, flow, params, redirect_uri):
+        """Check the callback's answer and exchange its code for tokens."""
+        issuer = config.get("issuer")
+        if issuer and params.get("iss") != issuer:
+            # RFC 9207: an answer from another authorization server is a mix-up attack.
+            raise AuthorizationDenied("The answer did not come from the expected authorization server. "
+                                      "Start the authorization again.")
+        if params.get("error"):
+            raise AuthorizationDenied(denial_message(params))
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters.
+        if not hmac.compare_digest(str(params.get("state") or "").encode(), flow["state"].encode()):
+            raise AuthorizationDenied("The answer does not belong to this authorization. Start it again.")
+        code = params.get("code")
+        if not code:
+            raise AuthorizationDenied("The provider sent no authorization code back. Start the authorization again.")
+        data = {"grant_type": AUTHORIZATION_CODE, "code": code,
+                "redirect_uri": flow.get("redirect_uri") or redirect_uri}
+        if flow.get("code_verifier"):
+            data["code_verifier"] = flow["code_verifier"]
+        return self._token_request(config, client, config["token_url"], data,
+                                   requested_scope=join_scopes(config, flow.get("scopes", ())))
+
+    # --- direct grant, refresh, revoke ---------------------------------------------------
+
+    def fetch_token(self, config, client, *, scopes):
+        """Obtain a token with the client credentials grant."""
+        return self._client_credentials(config, client, join_scopes(config, scopes))
+
+    def refresh(self, config, client, credentials):
+        """Return fresh credentials; a refresh token the provider did not replace is kept."""
+        refresh_token = credentials.get("refresh_token")
+        requested = credentials.get("requested_scope", "")
+        if not refresh_token:
+            if config.get("grant_type") == CLIENT_CREDENTIALS:
+                return self._client_credentials(config, client, requested)
+            raise GrantInvalid("This connection has no refresh token: authorize it again.")
+        data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        # What was granted stays granted when the answer names no scope (RFC 6749 section 6).
+        fresh = self._token_request(config, client, config.get("refresh_url") or config["token_url"], data,
+                                    requested_scope=credentials.get("scope", requested))
+        fresh["requested_scope"] = requested
+        fresh.setdefault("refresh_token", refresh_token)
+        return fresh
+
+    def can_refresh(self, config, credentials):
+        return bool(credentials.get("refresh_token")) or config.get("grant_type") == CLIENT_CREDENTIALS
+
+    def revoke(self, config, client, credentials):
+        """Revoke the grant at the provider (RFC 7009); do nothing when the connector has no Revoke URL.
+
+        The refresh token is revoked when there is one: providers then drop its access tokens too.
+        """
+        url = config.get("revoke_url")
+        hint = "refresh_token" if credentials.get("refresh_token") else "access_token"
+        if not url or not credentials.get(hint):
+            return
+        data = {"token": credentials[hint], "token_type_hint": hint}
+        auth = self._client_auth(config, client, data)
+        response = oauth_tokens.post_form(url, data=data, auth=auth, timeout=self.token_timeout,
+                                          endpoint="revocation endpoint")
+        oauth_tokens.raise_for_error(response, url=url, endpoint="revocation endpoint",
+                                     hidden=self._hidden(config, client, data))
+
+    def _client_credentials(self, config, client, scope):
+        data = {"grant_type": CLIENT_CREDENTIALS}
+        if scope:
+            data["scope"] = scope
+        return self._token_request(config, client, config["token_url"], data, requested_scope=scope)
+
+    def _token_request(self, config, client, url, data, *, requested_scope):
+        auth = self._client_auth(config, client, data)
+        response = oauth_tokens.post_form(url, data=data, auth=auth, timeout=self.token_timeout)
+        return oauth_tokens.token_credentials(
+            response, url=url, requested_scope=requested_scope, expiry_seconds=config.get("expiry_seconds") or 3600,
+            hidden=self._hidden(config, client, data),
+        )
+
+    @staticmethod
+    def _client_auth(config, client, data):
+        """Authenticate the client one way only: a Basic header (default) or the body, never both.
+
+        RFC 6749 2.3.1: in the header, the ID and secret are form-urlencoded first.
+        """
+        client_id, client_secret = config["client_id"], (client or {}).get("client_secret", "")
+        if config.get("client_auth") == "client_secret_post":
+            data.update(client_id=client_id, client_secret=client_secret)
+            return None
+        return HTTPBasicAuth(quote_plus(client_id), quote_plus(client_secret))
+
+    def _hidden(self, config, client, data):
+        values = self.secret_values(config, data, client)
+        return values + [data.get(name, "") for name in ("code", "code_verifier", "token")]
+
+    # --- using the credentials -----------------------------------------------------------
+
+    def expires_at(self, credentials):
+        try:
+            return datetime.datetime.fromtimestamp(float(credentials["expires_at"]), tz=datetime.timezone.utc)
+        except (KeyError, TypeError, ValueError, OverflowError, OSError):
+            return None
+
+    def granted_scopes(self, credentials):
+        return credentials.get("scope") or ""
+
+    def auth(self, config, credentials, client=None):
+        if not credentials.get("access_token"):
+            raise AuthError("This connection holds no access token: authorize it.")
+        return BearerAuth(config.get("bearer_name") or "Bearer", credentials["access_token"])
+
+    def secret_values(self, config, credentials, client=None):
+        values = [credentials.get(name) for name in ("access_token", "refresh_token")]
+        client_secret = (client or {}).get("client_secret")
+        if client_secret:
+            pair = f"{quote_plus(config.get('client_id', ''))}:{quote_plus(client_secret)}"
+            values += [client_secret, base64.b64encode(pair.encode()).decode()]
+        return [value for value in values if value]
+
+
+def join_scopes(config, scopes):
+    """Join scope values with the connector's delimiter (RFC 6749's space when none is given)."""
+    return (config.get("scope_delimiter") or " ").join(scopes)
+
+
+def pkce_verifier():
+    """Return a code verifier: 86 characters of the unreserved set (RFC 7636 4.1 allows 43-128)."""
+    return secrets.token_urlsafe(64)
+
+
+def pkce_challenge(verifier):
+    """Return the S256 code challenge: BASE64URL(SHA256(verifier)) without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def with_query(url, params):
+    """Return url with params added to its query; an existing parameter of the same name is replaced."""
+    parts = urlsplit(url)
+    kept = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if name not in params]
+    return urlunsplit(parts._replace(query=urlencode(kept + list(params.items()))))
+
+
+def denial_message(params):
+    """Return the message for an error answer at the callback: the provider's words, cut short."""
+    error = params.get("error", "")
+    description = params.get("error_description") or ""
+    if error == "access_denied":
+        text = "You (or the provider) declined the authorization"
+    else:
+        text = "The provider did not grant the authorization"
+    detail = f"{error}: {description}" if description else error
+    return oauth_tokens.safe_text(f"{text} ({detail}).", limit=300)

@@ -55,6 +55,18 @@ class Connection(models.Model):
         return reverse("connections:detail", args=[self.link_name])
 
     @property
+    def authorized_by_provider(self):
+        """True when the credentials come from the provider (OAuth) rather than typed values."""
+        from auth_types.base import FORM
+
+        return self.connector.kind.grant_kind(self.connector.kind_config) != FORM
+
+    @property
+    def can_refresh(self):
+        secrets = {} if self.needs_reconfiguration else self.secrets
+        return bool(secrets) and self.connector.kind.can_refresh(self.connector.kind_config, secrets)
+
+    @property
     def needs_reconfiguration(self):
         """True when no configured key can decrypt the stored secrets."""
         return is_undecryptable(self.secrets)

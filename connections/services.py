@@ -9,30 +9,23 @@ from django.utils import timezone
 from auth_types.base import AuthError
 from builder.validators import link_name_from, unique_link_name
 from connectors_site import outbound
+from connectors_site.crypto import is_undecryptable
 
+from . import tokens
 from .models import Connection, ConnectionEvent
 
 logger = logging.getLogger(__name__)
 Action = ConnectionEvent.Action
 
 
-class ConnectionUnavailable(Exception):
-    """The connection cannot be used now; the message is safe to show."""
-
-
-class ConnectionDisabled(ConnectionUnavailable):
-    def __init__(self):
-        super().__init__("This connection is disabled. Enable it on its page to use it again.")
-
-
-class ConnectionNeedsReconfiguration(ConnectionUnavailable):
-    def __init__(self):
-        super().__init__("This connection needs to be reconfigured: its stored values can no longer be decrypted.")
-
-
-class ConnectionNotAuthorized(ConnectionUnavailable):
-    def __init__(self):
-        super().__init__("This connection is not authorized yet.")
+from .errors import (  # noqa: E402,F401  (re-exported: the names callers use)
+    ConnectionDisabled,
+    ConnectionNeedsReauthorization,
+    ConnectionNeedsReconfiguration,
+    ConnectionNotAuthorized,
+    ConnectionUnavailable,
+    TokenRefreshFailed,
+)
 
 
 def connection_record_event(*, connection, user, action, detail=""):
@@ -75,17 +68,21 @@ def connection_set_enabled(*, connection, user, enabled):
     connection_record_event(connection=connection, user=user, action=Action.ENABLED if enabled else Action.DISABLED)
 
 
-def connection_auth(connection):
-    """Return the requests auth that applies this connection's credentials."""
+def connection_auth(connection, *, user=None):
+    """Return the requests auth that applies this connection's credentials, refreshing a token due soon."""
     if not connection.enabled:
         raise ConnectionDisabled()
     if connection.needs_reconfiguration:
         raise ConnectionNeedsReconfiguration()
+    if connection.status == Connection.Status.NEEDS_REAUTHORIZATION:
+        raise ConnectionNeedsReauthorization()
     if not connection.secrets:
         raise ConnectionNotAuthorized()
+    if tokens.expires_soon(connection):
+        tokens.connection_refresh(connection, user=user)
     connector = connection.connector
     try:
-        return connector.kind.auth(connector.config, connection.secrets)
+        return connector.kind.auth(connector.kind_config, connection.secrets, client=connector.secrets)
     except (AuthError, KeyError) as error:
         raise ConnectionUnavailable(str(error) if isinstance(error, AuthError) else
                                     "The connection's stored values are incomplete; edit its values.") from None
@@ -97,9 +94,10 @@ def connection_masker(connection):
 
     connector = connection.connector
     secrets = connection.secrets if not connection.needs_reconfiguration else {}
+    client = connector.secrets if not is_undecryptable(connector.secrets) else {}
     return Masker(
-        secret_values=connector.kind.secret_values(connector.config, secrets),
-        sensitive_names=connector.kind.sensitive_names(connector.config),
+        secret_values=connector.kind.secret_values(connector.kind_config, secrets, client=client),
+        sensitive_names=connector.kind.sensitive_names(connector.kind_config),
     )
 
 
@@ -107,21 +105,20 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
                        timeout=None):
     """Call `url` through `connection` with its authentication applied; record the outcome.
 
-    Return the `requests.Response` (any HTTP status). Raise ConnectionUnavailable when the
-    connection cannot be used, and outbound.OutboundError when the request could not be made.
+    A token due to expire is refreshed first; after a 401 a refreshable token is refreshed
+    once and the call retried once. Return the `requests.Response` (any HTTP status). Raise
+    ConnectionUnavailable when the connection cannot be used, and outbound.OutboundError
+    when the request could not be made.
     """
-    auth = connection_auth(connection)
     started = timezone.now()
-    kwargs = {"params": params, "headers": headers, "data": data, "json": json, "auth": auth}
+    kwargs = {"params": params, "headers": headers, "data": data, "json": json}
     if timeout:
         kwargs["timeout"] = timeout
-    try:
-        response = outbound.send(method, url, **kwargs)
-    except AuthError as error:
-        raise ConnectionUnavailable(str(error)) from None
-    except outbound.OutboundError as error:
-        _record_use(connection, started, status=None, error=str(error))
-        raise
+    response = _send(connection, method, url, started, user=user, **kwargs)
+    if response.status_code == 401 and connection.can_refresh:
+        tokens.connection_refresh(connection, user=user,
+                                  stale_access_token=connection.secrets.get("access_token", ""))
+        response = _send(connection, method, url, started, user=user, **kwargs)
     error = "" if response.status_code < 400 else f"HTTP {response.status_code} {response.reason or ''}".strip()
     _record_use(connection, started, status=response.status_code, error=error)
     connection_record_event(
@@ -129,6 +126,17 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
         detail=connection_masker(connection).text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
     )
     return response
+
+
+def _send(connection, method, url, started, *, user, **kwargs):
+    auth = connection_auth(connection, user=user)
+    try:
+        return outbound.send(method, url, auth=auth, **kwargs)
+    except AuthError as error:
+        raise ConnectionUnavailable(str(error)) from None
+    except outbound.OutboundError as error:
+        _record_use(connection, started, status=None, error=str(error))
+        raise
 
 
 def _without_query(url):
@@ -152,22 +160,10 @@ class TestResult:
 
 def connection_test(*, connection, user):
     """Run the connector's test request through the connection; record and return the result."""
-    connector = connection.connector
-    if not connector.test_url:
-        result = TestResult(True, "Saved. This connector defines no test request, so the values were not checked.")
-    else:
-        try:
-            response = connection_request(connection, connector.test_method, connector.test_url, user=user)
-        except (ConnectionUnavailable, outbound.OutboundError) as error:
-            result = TestResult(False, f"The test request could not be made: {error}")
-        else:
-            summary = f"{connector.test_method} {_without_query(connector.test_url)} answered " \
-                      f"{response.status_code} {response.reason or ''}".strip()
-            if response.status_code < 400:
-                result = TestResult(True, f"Test passed: {summary}.", response.status_code)
-            else:
-                hint = " Check the values you entered." if response.status_code in (401, 403) else ""
-                result = TestResult(False, f"Test failed: {summary}.{hint}", response.status_code)
+    try:
+        result = _run_test(connection, user)
+    except (ConnectionUnavailable, outbound.OutboundError) as error:
+        result = TestResult(False, f"The test request could not be made: {error}")
     # The test URL is the builder's, but a URL can still spell a value this connection holds.
     result.message = connection_masker(connection).text(result.message)
     status = Connection.Status.CONNECTED if result.ok else Connection.Status.FAILING
@@ -178,6 +174,20 @@ def connection_test(*, connection, user):
     connection_record_event(connection=connection, user=user, action=Action.TESTED,
                             detail="passed" if result.ok else "failed")
     return result
+
+
+def _run_test(connection, user):
+    connector = connection.connector
+    if not connector.test_url:
+        connection_auth(connection)  # still refuse a disabled or undecryptable connection
+        return TestResult(True, "Saved. This connector defines no test request, so the values were not checked.")
+    response = connection_request(connection, connector.test_method, connector.test_url, user=user)
+    summary = f"{connector.test_method} {_without_query(connector.test_url)} answered " \
+              f"{response.status_code} {response.reason or ''}".strip()
+    if response.status_code < 400:
+        return TestResult(True, f"Test passed: {summary}.", response.status_code)
+    hint = " Check the values you entered." if response.status_code in (401, 403) else ""
+    return TestResult(False, f"Test failed: {summary}.{hint}", response.status_code)
 
 
 @transaction.atomic

@@ -12,12 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import DeleteView, DetailView, ListView, TemplateView, UpdateView
 
+from auth_types.base import FORM
 from builder.models import Connector, Stage
 from connectors_site import outbound
 
 from . import services
 from .forms import ConnectionNameForm, ConsoleForm
 from .models import Connection
+from .oauth_views import ConnectionAuthorizeView
 
 
 class OwnConnectionMixin(LoginRequiredMixin):
@@ -47,9 +49,15 @@ class ConnectionAddView(LoginRequiredMixin, TemplateView):
     template_name = "connections/connection_add.html"
 
     def dispatch(self, request, *args, **kwargs):
+        # Sign-in first: a 404 for a Draft connector would tell strangers which connectors exist.
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
         self.connector = get_object_or_404(
             Connector.objects.defer("logo"), pk=kwargs["connector_pk"], stage=Stage.READY
         )
+        if self.connector.kind.grant_kind(self.connector.kind_config) != FORM:
+            # The provider authorizes these: no values to type.
+            return ConnectionAuthorizeView.as_view()(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
     def credential_form(self, data=None):
@@ -159,6 +167,8 @@ class ConnectionRenameView(OwnConnectionMixin, UpdateView):
     context_object_name = "connection"
 
     def form_valid(self, form):
+        # The ModelForm already set the new name on the object; the audit trail needs the saved one.
+        self.object.refresh_from_db(fields=["name"])
         services.connection_rename(connection=self.object, user=self.request.user, name=form.cleaned_data["name"])
         messages.success(self.request, "Connection renamed; its link name stays the same.")
         return redirect(self.object)
@@ -208,11 +218,3 @@ class ConnectionDeleteView(OwnConnectionMixin, DeleteView):
         services.connection_delete(connection=self.object, user=self.request.user)
         messages.success(self.request, f"Connection {self.object.name} deleted.")
         return redirect(self.success_url)
-
-
-class OAuthCallbackView(View):
-    """The per-connector OAuth callback; the flows arrive with the OAuth issue."""
-
-    def get(self, request, callback_id):
-        get_object_or_404(Connector.objects.only("pk"), callback_id=callback_id)
-        return HttpResponseBadRequest("No authorization is in progress for this connector.")

@@ -85,6 +85,9 @@ class EncryptedJSONField(models.TextField):
             return Undecryptable(value)
 
     def to_python(self, value):
+        # A string is the ciphertext value_to_string wrote (loaddata); the app stores dicts.
+        if isinstance(value, str):
+            return self.from_db_value(value, None, None)
         return value
 
     def get_prep_value(self, value):

@@ -54,6 +54,18 @@ from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 logger = logging.getLogger(__name__)
 
+
+class _WithoutQueryStrings(logging.Filter):
+    """Cut query strings (which may hold API keys) from urllib3's request log lines."""
+
+    def filter(self, record):
+        if isinstance(record.args, tuple):
+            record.args = tuple(arg.split("?", 1)[0] if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_WithoutQueryStrings())
+
 __all__ = ["OutboundError", "BlockedDestination", "ResponseTooLarge", "OutboundTimeout",
            "OutboundConnectionError", "send"]
 

@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         primary = Fernet(settings.CONNECTORS_ENCRYPTION_KEYS[0])
         rotator = multifernet()
-        totals = {"re-encrypted": 0, "already current": 0, "undecryptable": 0}
+        totals = {"re-encrypted": 0, "already current": 0, "changed meanwhile": 0, "undecryptable": 0}
         for model, field in encrypted_columns():
             table, column, pk = (db.ops.quote_name(n) for n in (model._meta.db_table, field.column,
                                                                  model._meta.pk.column))
@@ -37,6 +37,9 @@ class Command(BaseCommand):
                 if outcome == "undecryptable":
                     self.stderr.write(f"{model._meta.label} #{row_pk}: no configured key decrypts {field.name}; "
                                       "it needs to be reconfigured.")
+                elif outcome == "changed meanwhile":
+                    self.stderr.write(f"{model._meta.label} #{row_pk}: {field.name} was saved or deleted while "
+                                      "rotating and was left as saved; run the command again to check it.")
         self.stdout.write(", ".join(f"{count} {label}" for label, count in totals.items()))
 
     @staticmethod
@@ -54,4 +57,5 @@ class Command(BaseCommand):
         with db.cursor() as cursor:
             cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s AND {column} = %s",
                            [new_token, row_pk, token])
-        return "re-encrypted"
+            updated = cursor.rowcount
+        return "re-encrypted" if updated else "changed meanwhile"

@@ -1,0 +1,129 @@
+"""The pages of the provider-authorized connections: authorize, callback, refresh, disconnect."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from auth_types.base import REDIRECT
+from builder.models import Connector, Stage
+
+from . import authorization, tokens
+from .models import Connection
+
+
+class AuthorizeForm(forms.Form):
+    name = forms.CharField(label="Connection Name", max_length=100)
+    scopes = forms.MultipleChoiceField(label="Scopes", required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, connector, connection=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        scopes = list(connector.scopes.all())
+        self.fields["scopes"].choices = [(scope.value, f"{scope.name} ({scope.value})") for scope in scopes]
+        self.fields["scopes"].initial = [scope.value for scope in scopes]
+        if not scopes:
+            del self.fields["scopes"]
+        if connection:
+            del self.fields["name"]
+        else:
+            self.fields["name"].initial = connector.name
+
+
+def callback_uri(request, connector):
+    """Return the exact redirect URI of the connector (the same in the request and the token call)."""
+    return request.build_absolute_uri(connector.callback_path())
+
+
+@method_decorator(never_cache, name="dispatch")
+class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
+    """Add (or reauthorize) a connection whose credentials come from the provider."""
+
+    template_name = "connections/connection_authorize.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.connection = None
+        if "link_name" in kwargs:
+            self.connection = get_object_or_404(Connection.objects.for_owner(request.user).select_related("connector"),
+                                                link_name=kwargs["link_name"])
+            self.connector = self.connection.connector
+        else:
+            self.connector = get_object_or_404(Connector, pk=kwargs["connector_pk"], stage=Stage.READY)
+
+    def form(self, data=None):
+        return AuthorizeForm(data, connector=self.connector, connection=self.connection)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", self.form())
+        kind = self.connector.kind
+        return super().get_context_data(connector=self.connector, connection=self.connection,
+                                        redirects=kind.grant_kind(self.connector.kind_config) == REDIRECT, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.form(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        name, scopes = form.cleaned_data.get("name", ""), form.cleaned_data.get("scopes", [])
+        try:
+            if self.connector.kind.grant_kind(self.connector.kind_config) == REDIRECT:
+                url = authorization.authorization_begin(
+                    session=request.session, connector=self.connector, user=request.user,
+                    redirect_uri=callback_uri(request, self.connector), name=name, scopes=scopes,
+                    connection=self.connection)
+                return redirect(url)
+            connection = authorization.authorization_direct(connector=self.connector, user=request.user, name=name,
+                                                            scopes=scopes, connection=self.connection)
+        except authorization.AuthorizationFailed as error:
+            form.add_error(None, str(error))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(request, "Connected.")
+        return redirect(connection)
+
+
+class OAuthCallbackView(LoginRequiredMixin, View):
+    """Where the provider sends the user back. Leaks nothing: no caching, no referrer, a redirect at once."""
+
+    def get(self, request, callback_id):
+        connector = get_object_or_404(Connector, callback_id=callback_id)
+        try:
+            connection = authorization.authorization_complete(
+                session=request.session, connector=connector, user=request.user, params=request.GET.dict(),
+                redirect_uri=callback_uri(request, connector))
+        except authorization.AuthorizationFailed as error:
+            messages.error(request, f"{connector.name}: {error}")
+            response = redirect("microservices")
+        else:
+            messages.success(request, f"Connected to {connector.name}.")
+            response = redirect(connection)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+class OwnConnectionActionView(LoginRequiredMixin, View):
+    def connection(self):
+        return get_object_or_404(Connection.objects.for_owner(self.request.user).select_related("connector"),
+                                 link_name=self.kwargs["link_name"])
+
+
+class RefreshNowView(OwnConnectionActionView):
+    def post(self, request, link_name):
+        connection = self.connection()
+        try:
+            tokens.connection_refresh(connection, user=request.user, force=True)
+        except (tokens.ConnectionNeedsReauthorization, tokens.TokenRefreshFailed) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Token refreshed.")
+        return redirect(connection)
+
+
+class DisconnectView(OwnConnectionActionView):
+    def post(self, request, link_name):
+        connection = self.connection()
+        messages.success(request, tokens.connection_revoke(connection, user=request.user))
+        return redirect(connection)
