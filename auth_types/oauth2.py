@@ -68,6 +68,11 @@ class OAuth2ConfigForm(ConfigForm):
         label="Use PKCE (S256)", required=False, initial=True,
         help_text="Recommended; turn off only for a service that rejects the code_challenge parameter.",
     )
+    issuer = ServiceURLField(
+        label="Issuer", required=False,
+        help_text="Optional: the authorization server's issuer identifier. When set, the callback must carry "
+        "it as iss (RFC 9207); when not, an iss the server sends must match the Authorization URL's origin.",
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -80,6 +85,18 @@ class OAuth2ConfigForm(ConfigForm):
             cleaned["authorization_url"] = ""
             cleaned["pkce"] = False
         return cleaned
+
+
+def issuer_matches(config, iss):
+    """Return whether the callback's `iss` names the expected authorization server (RFC 9207)."""
+    issuer = (config.get("issuer") or "").rstrip("/")
+    if issuer:
+        return (iss or "").rstrip("/") == issuer
+    if iss is None:
+        return True
+    authorization = urlsplit(config.get("authorization_url") or "")
+    given = urlsplit(iss)
+    return (given.scheme, given.netloc) == (authorization.scheme, authorization.netloc)
 
 
 class OAuth2(AuthType):
@@ -119,8 +136,7 @@ class OAuth2(AuthType):
 
     def complete(self, config, client, *, flow, params, redirect_uri):
         """Check the callback's answer and exchange its code for tokens."""
-        issuer = config.get("issuer")
-        if issuer and params.get("iss") != issuer:
+        if not issuer_matches(config, params.get("iss")):
             # RFC 9207: an answer from another authorization server is a mix-up attack.
             raise AuthorizationDenied("The answer did not come from the expected authorization server. "
                                       "Start the authorization again.")

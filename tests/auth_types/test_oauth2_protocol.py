@@ -311,7 +311,7 @@ def test_with_an_issuer_configured_the_callback_must_name_it(provider, recorder,
     assert recorder.received == []
 
 
-def test_matching_issuer_or_no_issuer_configured_lets_the_code_through(provider):
+def test_matching_issuer_or_same_origin_iss_lets_the_code_through(provider):
     config = web_config(provider, issuer=provider.base_url)
     flow, params = authorize(provider, config)
 
@@ -321,9 +321,18 @@ def test_matching_issuer_or_no_issuer_configured_lets_the_code_through(provider)
 
     config = web_config(provider)
     flow, params = authorize(provider, config)
-    credentials = OAUTH2.complete(config, web_client(provider), flow=flow, params={**params, "iss": "https://x"},
-                                  redirect_uri=REDIRECT_URI)
+    credentials = OAUTH2.complete(config, web_client(provider), flow=flow,
+                                  params={**params, "iss": provider.base_url + "/"}, redirect_uri=REDIRECT_URI)
     assert me(provider, credentials).status_code == 200
+
+
+def test_without_a_configured_issuer_an_iss_of_another_origin_is_refused(provider, recorder):
+    config = web_config(provider, token_url=recorder.url)
+    flow = begin_query(config)[1]
+    with pytest.raises(AuthorizationDenied, match="expected authorization server"):
+        OAUTH2.complete(config, web_client(provider), flow=flow,
+                        params={"state": flow["state"], "code": "c", "iss": "https://x"}, redirect_uri=REDIRECT_URI)
+    assert recorder.received == []
 
 
 # --- what goes over the wire ----------------------------------------------------------------

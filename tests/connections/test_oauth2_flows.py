@@ -241,3 +241,23 @@ class TestTokenEndpointFaults:
         connection = self.connected_with(user_client, peer, "invalid-grant")
         with pytest.raises(services.ConnectionNeedsReauthorization):
             services.connection_request(connection, "GET", peer.resource_url)
+
+
+class TestIssuer:
+    def test_mismatched_iss_is_refused(self, user_client, peer):
+        connector = oauth2_connector(peer)
+        callback = callback_from(approve_oauth2_consent(peer, start_authorization(user_client, connector)))
+        user_client.get(f"{callback}&iss=https%3A%2F%2Fevil.example")
+        assert not Connection.objects.exists() and token_requests(peer) == 0
+
+    def test_iss_of_the_authorization_server_is_accepted(self, user_client, peer):
+        connector = oauth2_connector(peer)
+        callback = callback_from(approve_oauth2_consent(peer, start_authorization(user_client, connector)))
+        user_client.get(f"{callback}&iss={peer.base_url}")
+        assert Connection.objects.get().status == Connection.Status.CONNECTED
+
+    def test_configured_issuer_is_required(self, user_client, peer):
+        connector = oauth2_connector(peer, issuer=peer.base_url + "/o")
+        callback = callback_from(approve_oauth2_consent(peer, start_authorization(user_client, connector)))
+        user_client.get(callback)
+        assert not Connection.objects.exists() and token_requests(peer) == 0
