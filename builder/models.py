@@ -62,6 +62,13 @@ class Connector(models.Model):
     test_method = models.CharField(max_length=8, choices=TestMethod.choices, default=TestMethod.GET)
     test_url = models.CharField("Test request URL", max_length=2000, blank=True)
 
+    # Built-in catalog connectors: the catalog file's key (empty for custom connectors), its
+    # category and the provider's documentation. Editing a built-in in the builder clears the
+    # key: the edited copy is a custom connector of its own.
+    builtin_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    category = models.CharField(max_length=64, blank=True)
+    documentation_url = models.URLField(max_length=500, blank=True)
+
     # Names the connector in its OAuth callback URL; stable when the link name changes.
     callback_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_by = models.ForeignKey(
