@@ -12,6 +12,10 @@ class ConnectorNotComplete(Exception):
 
 
 def connector_record_change(*, connector, user, action, fields=()):
+    """Record a change in the audit trail. An edited built-in becomes a custom connector of its own."""
+    if connector.builtin_key and action != ConnectorChange.Action.CREATED:
+        Connector.objects.filter(pk=connector.pk).update(builtin_key="")
+        connector.builtin_key = ""
     return ConnectorChange.objects.create(connector=connector, user=user, action=action, fields=sorted(fields))
 
 

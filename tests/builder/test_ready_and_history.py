@@ -166,3 +166,12 @@ def test_history_page_shows_who_what_and_when(builder_client, make_connector):
     assert "description, link_name, name" in history
     assert history.index("Changed Security") < history.index("Created")
     assert f"{timezone.now():%Y-%m-%d}" in history
+
+
+def test_editing_a_builtin_makes_it_a_custom_connector(builder_client, make_connector):
+    connector = make_connector("Catalog Thing", builtin_key="catalog_thing")
+    response = builder_client.post(reverse("builder:general", args=[connector.pk]),
+                                   {"name": "Catalog Thing", "link_name": connector.link_name, "description": "Mine"})
+    assert response.status_code == 302
+    connector.refresh_from_db()
+    assert connector.builtin_key == ""
