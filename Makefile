@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install chromium serve-check
+.PHONY: run test install chromium sandbox
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -30,6 +30,10 @@ run: $(STAMP)
 	$(PY) manage.py create_demo_admin
 	@echo "Sign in at http://$(HOST):$(PORT)/ as admin (password: DEMO_PASSWORD, default admin)."
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Local OAuth2, OAuth1, httpbin and AWS (moto) servers to try every auth type against; see README.
+sandbox: $(STAMP)
+	$(PY) -m tests.peers.sandbox
 
 chromium:
 	@test -x /usr/bin/chromium || { \

@@ -38,7 +38,7 @@ class ConsoleForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 2, "placeholder": "name=value, one per line"}))
     headers = forms.CharField(required=False,
                               widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Name: value, one per line"}))
-    body_type = forms.ChoiceField(label="Body", choices=BODY_TYPES, initial="none")
+    body_type = forms.ChoiceField(label="Body type", choices=BODY_TYPES, initial="none")
     body = forms.CharField(required=False, widget=forms.Textarea(
         attrs={"rows": 4, "placeholder": '{"key": "value"} for JSON, or name=value lines for a form'}))
 

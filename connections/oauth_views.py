@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 from auth_types.base import REDIRECT
 from builder.models import Connector, Stage
 
-from . import authorization, tokens
+from . import authorization, services, tokens
 from .models import Connection
 
 
@@ -31,6 +31,14 @@ class AuthorizeForm(forms.Form):
             del self.fields["name"]
         else:
             self.fields["name"].initial = connector.name
+
+
+def report_connected(request, connection):
+    """Say the connection is made, and run the connector's test request through it."""
+    messages.success(request, f"Connected to {connection.connector.name}.")
+    if connection.connector.test_url:
+        result = services.connection_test(connection=connection, user=request.user)
+        (messages.success if result.ok else messages.error)(request, result.message)
 
 
 def callback_uri(request, connector):
@@ -80,7 +88,7 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
         except authorization.AuthorizationFailed as error:
             form.add_error(None, str(error))
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        messages.success(request, "Connected.")
+        report_connected(request, connection)
         return redirect(connection)
 
 
@@ -97,7 +105,7 @@ class OAuthCallbackView(LoginRequiredMixin, View):
             messages.error(request, f"{connector.name}: {error}")
             response = redirect("microservices")
         else:
-            messages.success(request, f"Connected to {connector.name}.")
+            report_connected(request, connection)
             response = redirect(connection)
         response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"

@@ -46,13 +46,13 @@ def wait_until_answers(url, timeout=3.0):
             time.sleep(0.02)
 
 
-def serve_wsgi(app, *, request_handler=None):
+def serve_wsgi(app, *, request_handler=None, port=0):
     """Serve a WSGI app from a daemon thread on a free port; return ``(base_url, stop)``.
 
     The server is werkzeug's threaded one, so a test can hold a keep-alive connection open
     while another request is served. ``stop()`` returns once the port is closed.
     """
-    server = make_server(HOST, 0, app, threaded=True, request_handler=request_handler)
+    server = make_server(HOST, port, app, threaded=True, request_handler=request_handler)
     # A short poll interval makes shutdown() return in ~50 ms rather than werkzeug's 0.5 s.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name=f"wsgi-{server.server_port}", daemon=True)
@@ -68,11 +68,11 @@ def serve_wsgi(app, *, request_handler=None):
     return base_url, stop
 
 
-def start_httpbin():
+def start_httpbin(port=0):
     """Serve httpbin; return ``(base_url, stop)``."""
     import httpbin  # imported late: it logs a warning at import when flasgger is absent
 
-    return serve_wsgi(httpbin.app)
+    return serve_wsgi(httpbin.app, port=port)
 
 
 class MotoPeer:
@@ -147,7 +147,7 @@ def _reset_auth(url, no_auth_action_count):
     return response.json()["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"]
 
 
-def start_moto(region=MOTO_REGION):
+def start_moto(region=MOTO_REGION, port=0):
     """Start moto in a thread with IAM auth on; return ``(MotoPeer, stop)``.
 
     Create the admin user and key while auth is off, then switch checking on for every later
@@ -159,7 +159,7 @@ def start_moto(region=MOTO_REGION):
     from botocore.session import Session
     from moto.server import ThreadedMotoServer
 
-    server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"

@@ -76,6 +76,8 @@ OAUTH2_PROVIDER = {
     # clients that send none (the connector's "PKCE off" option must work by default).
     "PKCE_REQUIRED": os.environ.get("OAUTH2_PEER_PKCE", "optional") == "required",
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
+    # The sandbox accepts every callback URL under a prefix (connectors get theirs as they are built).
+    "OAUTH2_VALIDATOR_CLASS": "tests.peers.oauth2_server.validators.PeerValidator",
     # A callable, so the tests can shorten the lifetime while the server runs.
     "EXTRA_SERVER_KWARGS": {"token_expires_in": runtime.access_token_ttl},
 }
