@@ -1,12 +1,14 @@
 from django.urls import path
 
-from .views import connectors, scopes, security
+from .views import catalog, connectors, scopes, security
 
 app_name = "builder"
 
 urlpatterns = [
     path("", connectors.ConnectorListView.as_view(), name="connector_list"),
     path("new/", connectors.ConnectorCreateView.as_view(), name="connector_create"),
+    path("built-in/", catalog.BuiltInConnectorsView.as_view(), name="catalog"),
+    path("<int:pk>/pick/", catalog.PickConnectorView.as_view(), name="pick"),
     path("<int:pk>/general/", connectors.GeneralView.as_view(), name="general"),
     path("<int:pk>/security/", security.SecurityView.as_view(), name="security"),
     path("<int:pk>/scopes/", scopes.ScopeListView.as_view(), name="scopes"),

@@ -33,13 +33,31 @@ class OwnConnectionMixin(LoginRequiredMixin):
 
 
 class ConnectionListView(LoginRequiredMixin, ListView):
+    """All of the user's connections (View More): search by name, filter by connector and status."""
+
     template_name = "connections/connection_list.html"
     context_object_name = "connections"
     paginate_by = 20
 
     def get_queryset(self):
-        return Connection.objects.for_owner(self.request.user).select_related("connector").defer(
-            "connector__logo", "connector__secrets")
+        own = Connection.objects.for_owner(self.request.user)
+        self.connectors = Connector.objects.filter(connections__in=own).distinct().only("pk", "name")
+        connections = own.select_related("connector").defer("connector__logo", "connector__secrets")
+        self.q = self.request.GET.get("q", "").strip()
+        if self.q:
+            connections = connections.filter(name__icontains=self.q)
+        self.connector_filter = self.request.GET.get("connector", "")
+        if self.connector_filter.isdigit():
+            connections = connections.filter(connector_id=self.connector_filter)
+        self.status_filter = self.request.GET.get("status", "")
+        if self.status_filter in Connection.Status.values:
+            connections = connections.filter(status=self.status_filter)
+        return connections
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(q=self.q, connectors=self.connectors, statuses=Connection.Status.choices,
+                                        connector_filter=self.connector_filter, status_filter=self.status_filter,
+                                        **kwargs)
 
 
 @method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")

@@ -1,7 +1,6 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
-from builder.models import Connector, Stage
 from connections.models import Connection
 
 
@@ -13,6 +12,5 @@ class MicroservicesView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         connections = Connection.objects.for_owner(self.request.user).select_related("connector").defer(
             "connector__logo", "connector__secrets")
-        ready = Connector.objects.for_listing().filter(stage=Stage.READY)
         return super().get_context_data(connections=connections[:3], connection_count=connections.count(),
-                                        ready_connectors=ready, **kwargs)
+                                        **kwargs)

@@ -40,8 +40,13 @@ def test_add_test_and_call(page, screenshot, make_user, httpbin_url, moto_server
     target, values, console_url, expected = journeys(httpbin_url, moto_server)[key]
     sign_in(page, "jo", PASSWORD)
 
+    # The help page's path: Microservices → +Create New → Connection → Pick & Create → CUSTOM CONNECTOR.
     page.get_by_role("link", name="Microservices").first.click()
-    page.locator(".list-group-item", has_text=target.name).get_by_role("link", name="Add Connection").click()
+    page.get_by_role("button", name="+Create New").click()
+    page.get_by_label("Connection").check()
+    page.get_by_role("button", name="Pick & Create").click()
+    page.get_by_label("Categories").get_by_role("link", name="CUSTOM CONNECTOR").click()
+    page.get_by_test_id("catalog-card").filter(has_text=target.name).get_by_role("link", name="Add Connection").click()
     by_label(page, "Connection Name").fill(f"My {target.name}")
     for label, value in values.items():
         by_label(page, label).fill(value)
