@@ -62,11 +62,11 @@ class PickConnectorView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         """Copy a built-in that needs the admin's own OAuth client into a Draft custom connector."""
-        from ..documents import connector_document, import_document
-
         if not request.user.has_perm(BUILD_PERMISSION):
             return render(request, "builder/catalog_not_ready.html",
                           {"connector": get_object_or_404(Connector.objects.for_listing(), pk=pk)}, status=403)
+        from ..documents import connector_document, import_document
+
         builtin = get_object_or_404(Connector, pk=pk, builtin_key__gt="")
         copy = import_document(connector_document(builtin), user=request.user)
         messages.success(request, f"{copy.name} is a Draft of your own: enter your OAuth client in Security, "

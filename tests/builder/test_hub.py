@@ -1,0 +1,100 @@
+"""The Microservices page, the Built-in Connectors page (Pick & Create) and View More."""
+
+import pytest
+from django.urls import reverse
+
+from builder.models import Connector, Stage
+from connections.models import Connection
+
+pytestmark = pytest.mark.django_db
+
+
+def builtin(name, category="Productivity", *, stage=Stage.READY, auth_type="bearer", **fields):
+    config = fields.pop("config", {"location": "header", "parameter_name": "Token", "parameter_key": "Authorization",
+                                   "token_prefix": "Bearer"})
+    return Connector.objects.create(name=name, link_name=name.lower().replace(" ", "_"), builtin_key=name.lower(),
+                                    category=category, auth_type=auth_type, config=config, stage=stage, **fields)
+
+
+def connections_of(user, count, connector):
+    for number in range(count):
+        Connection.objects.create(connector=connector, owner=user, name=f"Conn {number}", link_name=f"conn_{number}",
+                                  status=Connection.Status.CONNECTED, secrets={"token": "x"})
+
+
+class TestMicroservices:
+    @pytest.mark.parametrize("count,cards,view_more", [(0, 0, False), (1, 1, False), (3, 3, False), (4, 3, True)])
+    def test_connections_section(self, client, end_user, count, cards, view_more):
+        connections_of(end_user, count, builtin("Notes"))
+        client.force_login(end_user)
+        page = client.get(reverse("microservices")).content.decode()
+        assert page.count('data-testid="connection-card"') == cards
+        assert ("View More" in page) is view_more
+        assert "+Create New" in page and "Pick &amp; Create" in page
+        assert "Manage Custom Connectors" not in page  # end users do not build
+
+    def test_builders_get_manage_custom_connectors(self, builder_client):
+        assert "Manage Custom Connectors" in builder_client.get(reverse("microservices")).content.decode()
+
+    def test_query_count_is_flat(self, client, end_user, django_assert_max_num_queries):
+        connections_of(end_user, 30, builtin("Notes"))
+        client.force_login(end_user)
+        with django_assert_max_num_queries(8):
+            client.get(reverse("microservices"))
+
+
+class TestBuiltInConnectorsPage:
+    def test_categories_cards_and_custom_category(self, builder_client, make_connector):
+        builtin("Notes", "Productivity")
+        builtin("Chat", "Communication")
+        make_connector("My Own API")
+        page = builder_client.get(reverse("builder:catalog")).content.decode()
+        assert "Productivity" in page and "Communication" in page and "CUSTOM CONNECTOR" in page
+        assert "Notes" in page and "Chat" in page and "My Own API" not in page
+
+        custom = builder_client.get(reverse("builder:catalog"), {"category": "CUSTOM CONNECTOR"}).content.decode()
+        assert "My Own API" in custom and "Notes" not in custom and "Create New Custom Connector" in custom
+        assert "Add Connection" not in custom  # a Draft has none
+
+        only_chat = builder_client.get(reverse("builder:catalog"), {"category": "Communication"}).content.decode()
+        assert "Chat" in only_chat and "Notes" not in only_chat
+
+    def test_search(self, builder_client):
+        builtin("Notes", description="Keep notes and lists")
+        builtin("Chat")
+        found = builder_client.get(reverse("builder:catalog"), {"q": "lists"}).content.decode()
+        assert "Notes" in found and "Chat" not in found
+
+    def test_nothing_found_offers_create_custom_connector_with_the_text(self, builder_client):
+        builtin("Notes")
+        page = builder_client.get(reverse("builder:catalog"), {"q": "Zylker Books"}).content.decode()
+        assert 'data-testid="nothing-found"' in page
+        assert f'{reverse("builder:connector_create")}?name=Zylker%20Books' in page
+        create = builder_client.get(reverse("builder:connector_create"), {"name": "Zylker Books"}).content.decode()
+        assert 'value="Zylker Books"' in create
+
+    def test_end_of_list_offers_create_custom_connector(self, builder_client):
+        builtin("Notes")
+        assert "+Create Custom Connector" in builder_client.get(reverse("builder:catalog")).content.decode()
+
+    def test_end_users_see_no_create_links(self, client, end_user):
+        builtin("Notes")
+        client.force_login(end_user)
+        page = client.get(reverse("builder:catalog"), {"q": "nothing"}).content.decode()
+        assert "+Create Custom Connector" not in page
+
+
+class TestPick:
+    def test_ready_goes_to_add_connection(self, client, end_user):
+        connector = builtin("Notes")
+        client.force_login(end_user)
+        response = client.get(reverse("builder:pick", args=[connector.pk]))
+        assert response["Location"] == reverse("connections:add", args=[connector.pk])
+
+    def test_end_user_is_told_an_admin_must_set_it_up(self, client, end_user):
+        connector = builtin("Cloud Files", stage=Stage.DRAFT, auth_type="oauth2", config={})
+        client.force_login(end_user)
+        response = client.get(reverse("builder:pick", args=[connector.pk]))
+        assert response.status_code == 409 and "An admin must set up" in response.content.decode()
+        assert client.post(reverse("builder:pick", args=[connector.pk])).status_code == 403
+        assert Connector.objects.count() == 1
