@@ -13,12 +13,15 @@ from tests.peers.oauth2_server.launcher import start_oauth2_peer
 from tests.peers.servers import start_httpbin, start_moto
 
 APP = os.environ.get("SANDBOX_APP_URL", "http://127.0.0.1:8000")
+SANDBOX_TOKEN_TTL = 120
 
 
 def main():
     os.environ["OAUTH2_PEER_REDIRECT_PREFIX"] = " ".join(
         f"{origin}/connections/oauth/callback/" for origin in {APP, APP.replace("127.0.0.1", "localhost")})
-    oauth2 = start_oauth2_peer(port=9100, username="alice", password="alice-password",
+    # Short-lived access tokens, so a refresh can be watched within minutes (the app refreshes
+    # a token that expires within a minute before each call).
+    oauth2 = start_oauth2_peer(port=9100, access_token_ttl=SANDBOX_TOKEN_TTL, username="alice", password="alice-password",
                                client_secret="connectors-web-secret", cc_client_secret="connectors-machine-secret")
     oauth1 = start_oauth1_peer(consumer_key="sandbox-consumer", consumer_secret="sandbox-consumer-secret", port=9200)
     httpbin_url, stop_httpbin = start_httpbin(port=9300)
@@ -35,6 +38,7 @@ OAuth2 (Authorization Code; scopes: read, write; delimiter Space)
   Revoke URL      {oauth2.revoke_url}
   Test request    GET {oauth2.resource_url}
   Sign in there as alice / alice-password. (Client Credentials: {oauth2.cc_client_id} / connectors-machine-secret)
+  Access tokens live {SANDBOX_TOKEN_TTL} s: a call made in the last minute of a token's life refreshes it.
 
 OAuth1
   Consumer Key    sandbox-consumer
