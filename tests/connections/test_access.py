@@ -164,9 +164,11 @@ class TestAddConnectionNeedsReady:
         page = builder_client.get(reverse("builder:general", args=[connector.pk])).content.decode()
         assert "Add Connection" in page and add_url in page
 
-    def test_microservices_offers_only_ready_connectors(self, user_client, make_connector, bearer_connector):
+    def test_pick_and_create_offers_add_connection_only_on_ready_connectors(self, user_client, make_connector,
+                                                                            bearer_connector):
         draft = make_connector("Zylker Draft", auth_type="bearer", config=BEARER_CONFIG)
-        page = user_client.get(reverse("microservices")).content.decode()
+        page = user_client.get(reverse("builder:catalog"), {"category": "CUSTOM CONNECTOR"}).content.decode()
+        assert "Zylker Draft" in page
         assert reverse("connections:add", args=[bearer_connector.pk]) in page
         assert reverse("connections:add", args=[draft.pk]) not in page
 
