@@ -6,7 +6,6 @@ from auth_types.validators import ServiceURLField
 
 from .logo import logo_thumbnail
 from .models import Connector, Scope, ScopeDelimiter
-from .validators import link_name_from, unique_link_name
 
 
 class ConnectorCreateForm(forms.ModelForm):
@@ -23,14 +22,6 @@ class ConnectorCreateForm(forms.ModelForm):
             "description": "At most 255 characters: letters, digits, spaces and , . ( ) - _ * @ / \\ ! : | ~ &",
         }
 
-    def save(self, commit=True):
-        connector = super().save(commit=False)
-        connector.link_name = unique_link_name(
-            link_name_from(connector.name), lambda name: Connector.objects.filter(link_name=name).exists()
-        )
-        if commit:
-            connector.save()
-        return connector
 
 
 class GeneralForm(forms.ModelForm):

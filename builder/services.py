@@ -1,8 +1,27 @@
 """Changes to connectors that span models: each one records itself in the audit trail."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .models import Connector, ConnectorChange, Stage
+from .validators import link_name_from, unique_link_name
+
+
+class NoFreeLinkName(Exception):
+    pass
+
+
+def save_with_unique_link_name(instance, base, *, attempts=5):
+    """Save `instance` under `base` or the first free `base_N`, retrying when a concurrent save takes it."""
+    model = type(instance)
+    for _attempt in range(attempts):
+        instance.link_name = unique_link_name(base, lambda name: model.objects.filter(link_name=name).exists())
+        try:
+            with transaction.atomic():
+                instance.save()
+            return instance
+        except IntegrityError:
+            instance.pk = None
+    raise NoFreeLinkName("No free link name was found; try again.")
 
 
 class ConnectorNotComplete(Exception):
@@ -23,7 +42,7 @@ def connector_record_change(*, connector, user, action, fields=()):
 def connector_create(*, form, user):
     connector = form.save(commit=False)
     connector.created_by = user
-    connector.save()
+    save_with_unique_link_name(connector, link_name_from(connector.name))
     connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.CREATED,
                             fields=["name", "link_name", "description"])
     return connector

@@ -12,7 +12,8 @@ from django.db import transaction
 from auth_types.base import DIRECT, AuthError
 
 from .models import Connection, ConnectionEvent
-from .services import connection_link_name
+from builder.services import save_with_unique_link_name
+from builder.validators import link_name_from
 from .tokens import store_credentials
 
 SESSION_KEY = "connection_authorizations"
@@ -87,14 +88,16 @@ def _save(*, connector, user, credentials, name, connection_id):
         connection = Connection.objects.select_for_update().get(pk=connection_id, owner=user)
         action = Action.AUTHORIZED
     else:
-        connection = Connection(connector=connector, owner=user, name=name or connector.name,
-                                link_name=connection_link_name(name or connector.name))
+        connection = Connection(connector=connector, owner=user, name=name or connector.name)
         action = Action.CREATED
     connection.connector = connector
     store_credentials(connection, credentials)
     connection.status = Connection.Status.CONNECTED
     connection.last_error = ""
-    connection.save()
+    if connection.pk:
+        connection.save()
+    else:
+        save_with_unique_link_name(connection, link_name_from(connection.name))
     if action == Action.CREATED:
         ConnectionEvent.objects.create(connection=connection, user=user, action=Action.CREATED)
     ConnectionEvent.objects.create(connection=connection, user=user, action=Action.AUTHORIZED,

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from auth_types.base import AuthError
-from builder.validators import link_name_from, unique_link_name
+from builder.services import save_with_unique_link_name
+from builder.validators import link_name_from
 from connectors_site import outbound
 from connectors_site.crypto import is_undecryptable
 
@@ -32,16 +33,10 @@ def connection_record_event(*, connection, user, action, detail=""):
     return ConnectionEvent.objects.create(connection=connection, user=user, action=action, detail=detail[:500])
 
 
-def connection_link_name(name):
-    return unique_link_name(link_name_from(name), lambda link: Connection.objects.filter(link_name=link).exists())
-
-
 @transaction.atomic
 def connection_create(*, connector, owner, name, secrets, status=Connection.Status.CONNECTED):
-    connection = Connection.objects.create(
-        connector=connector, owner=owner, name=name, link_name=connection_link_name(name), secrets=secrets,
-        status=status,
-    )
+    connection = Connection(connector=connector, owner=owner, name=name, secrets=secrets, status=status)
+    save_with_unique_link_name(connection, link_name_from(name))
     connection_record_event(connection=connection, user=owner, action=Action.CREATED)
     return connection
 

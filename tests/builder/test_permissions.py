@@ -23,6 +23,17 @@ BUILDER_STATUS = {
     "mark_ready": (405, 302),
     "history": (200, 405),
     "logo": (200, 405),
+    "catalog": (200, 405),
+    "pick": (302, 404),  # the target is a Draft custom connector: to its builder; only built-ins are copied
+    "connector_import": (200, 400),
+    "connector_export": (200, 405),
+}
+# URLs any signed-in user may open (connector cards, Pick & Create), with what a user without
+# the builder permission gets there.
+SIGNED_IN_STATUS = {
+    "logo": (200, 405),
+    "catalog": (200, 405),
+    "pick": (409, 403),  # a Draft: "an admin must set it up first"
 }
 METHODS = ("get", "post")
 CASES = [(name, method) for name in BUILDER_STATUS for method in METHODS]
@@ -39,7 +50,7 @@ def target(make_connector):
 
 def url_for(name, target):
     connector, scope = target
-    if name in ("connector_list", "connector_create"):
+    if name in ("connector_list", "connector_create", "catalog", "connector_import"):
         return reverse(f"builder:{name}")
     if name in ("scope_edit", "scope_delete"):
         return reverse(f"builder:{name}", args=[connector.pk, scope.pk])
@@ -67,8 +78,8 @@ def test_anonymous_is_sent_to_the_login_page(client, target, name, method):
 def test_users_without_the_builder_permission_get_403(client, request, target, user_fixture, name, method):
     client.force_login(request.getfixturevalue(user_fixture))
     response = call(client, method, url_for(name, target))
-    if name == "logo":  # Any signed-in user sees connector cards and their logos.
-        assert response.status_code == BUILDER_STATUS[name][METHODS.index(method)]
+    if name in SIGNED_IN_STATUS:
+        assert response.status_code == SIGNED_IN_STATUS[name][METHODS.index(method)]
     else:
         assert response.status_code == 403
 

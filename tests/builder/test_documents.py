@@ -1,0 +1,601 @@
+"""Connector documents: export (never a secret), import (every refusal with its JSON path), round trips."""
+
+import base64
+import copy
+import json
+
+import jsonschema
+import pytest
+from django.core.files.base import ContentFile
+
+from auth_types import registry
+from builder.documents import (
+    FORMAT, MAX_DEPTH, SECRET_IN_DOCUMENT, DocumentInvalid, NotExportable, connector_document, document_json,
+    import_document,
+)
+from builder.logo import logo_thumbnail
+from builder.models import Connector, ConnectorChange, Scope, Stage
+
+from tests.builder.conftest import AUTH_TYPE_KEYS, CLIENT_SECRET, CONSUMER_SECRET, configure, image_bytes
+
+pytestmark = pytest.mark.django_db
+
+SCOPE_ROWS = [("Read contacts", "contacts.read"), ("Write contacts", "contacts.write")]
+
+
+def full_connector(make_connector, key, name="Zylker CRM"):
+    """Return a connector with everything a document carries: logo, test request, scopes where they apply."""
+    connector = configure(make_connector(name, description="Contacts, deals (and more)."), key)
+    connector.test_method, connector.test_url = "HEAD", "https://api.example.com/v1/me"
+    connector.set_logo(logo_thumbnail(ContentFile(image_bytes(), name="logo.png")))  # as General stores it
+    connector.category, connector.documentation_url = "CRM", "https://docs.example.com/api"
+    if connector.uses_scopes:
+        connector.scope_delimiter = " "
+        for name, value in SCOPE_ROWS:
+            Scope.objects.create(connector=connector, name=name, value=value)
+    connector.save()
+    return connector
+
+
+def document(auth_type="oauth2", **connector_fields):
+    """Return a minimal valid document of auth_type; connector_fields replace (None removes) its keys."""
+    configs = {
+        "basic": {},
+        "api_key": {"parameters": [{"name": "API Key", "key": "X-API-Key", "location": "header"}]},
+        "oauth1": {"consumer_key": "ck", "request_token_url": "https://api.example.com/oauth/request_token",
+                   "authorization_url": "https://api.example.com/oauth/authorize",
+                   "token_url": "https://api.example.com/oauth/access_token"},
+        "oauth2": {"client_id": "client-1", "authorization_url": "https://api.example.com/oauth2/auth",
+                   "token_url": "https://api.example.com/oauth2/token"},
+        "bearer": {},
+        "aws_sigv4": {"service": "s3", "region": "us-east-1"},
+    }
+    body = {"name": "Zylker CRM", "auth_type": auth_type, "config": configs[auth_type]}
+    body.update(connector_fields)
+    return {"format": FORMAT, "version": 1, "connector": {k: v for k, v in body.items() if v is not None}}
+
+
+def refusal(data):
+    """Return the problems import_document reports, and check that nothing was saved."""
+    before = (Connector.objects.count(), Scope.objects.count(), ConnectorChange.objects.count())
+    with pytest.raises(DocumentInvalid) as caught:
+        import_document(data, user=None)
+    assert (Connector.objects.count(), Scope.objects.count(), ConnectorChange.objects.count()) == before
+    return caught.value.problems
+
+
+def assert_problem(problems, path, words):
+    assert any(at == path and words in message for at, message in problems), problems
+
+
+# --- export --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", ["oauth1", "oauth2"])
+def test_export_never_holds_a_secret(make_connector, key):
+    connector = full_connector(make_connector, key)
+    assert connector.secrets  # the canary is stored...
+    text = document_json(connector_document(connector))
+    for canary in (CLIENT_SECRET, CONSUMER_SECRET, '"client_secret"', '"consumer_secret"'):
+        assert canary not in text  # ...and never exported, not even its name
+
+
+def test_export_holds_every_section(make_connector):
+    connector = full_connector(make_connector, "oauth2")
+    body = connector_document(connector)["connector"]
+    assert body["name"] == "Zylker CRM" and body["link_name"] == "zylker_crm"
+    assert body["config"]["token_url"] == "https://api.example.com/oauth2/token"
+    assert body["scopes"] == [{"name": name, "value": value} for name, value in SCOPE_ROWS]
+    assert body["scope_delimiter"] == " "
+    assert body["test_request"] == {"method": "HEAD", "url": "https://api.example.com/v1/me"}
+    assert base64.b64decode(body["logo_png"]) == bytes(connector.logo)
+    assert (body["category"], body["documentation_url"]) == ("CRM", "https://docs.example.com/api")
+
+
+def test_export_json_is_sorted_and_indented_by_two(make_connector):
+    text = document_json(connector_document(configure(make_connector(), "bearer")))
+    value = json.loads(text)
+    assert text == json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert text.startswith('{\n  "connector": {\n    "auth_type": "bearer"')
+
+
+def test_export_of_a_connector_without_security_is_refused(make_connector):
+    with pytest.raises(NotExportable, match="Choose an Authentication Type"):
+        connector_document(make_connector())
+
+
+def test_export_leaves_out_scopes_a_type_does_not_use(make_connector):
+    connector = configure(make_connector(), "basic")
+    Scope.objects.create(connector=connector, name="Left over", value="left")  # from an earlier OAuth setup
+    assert connector_document(connector)["connector"]["scopes"] == []
+
+
+def test_every_export_validates_against_the_schema(make_connector):
+    from builder.documents import _schema
+
+    for index, key in enumerate(AUTH_TYPE_KEYS):
+        connector = full_connector(make_connector, key, name=f"Zylker {index}")
+        jsonschema.Draft202012Validator(_schema()).validate(connector_document(connector))
+
+
+# --- round trips ---------------------------------------------------------------------------
+
+def comparable(connector):
+    fields = ("name", "description", "auth_type", "config", "scope_delimiter", "test_method", "test_url",
+              "category", "documentation_url")
+    return ({name: getattr(connector, name) for name in fields}, bytes(connector.logo or b""),
+            list(connector.scopes.values_list("name", "value")))
+
+
+@pytest.mark.parametrize("key", AUTH_TYPE_KEYS)
+def test_round_trip_gives_the_same_connector_back(make_connector, builder_user, key):
+    original = full_connector(make_connector, key)
+    copy_ = import_document(document_json(connector_document(original)), user=builder_user)
+    copy_.refresh_from_db()
+    assert comparable(copy_) == comparable(original)
+    assert copy_.pk != original.pk and copy_.link_name == "zylker_crm_2"
+    assert copy_.stage == Stage.DRAFT and copy_.secrets == {} and copy_.builtin_key == ""
+    assert copy_.created_by == builder_user
+    change = copy_.changes.get()
+    assert change.action == ConnectorChange.Action.CREATED and change.user == builder_user
+    assert {"name", "link_name", "auth_type", "logo"} <= set(change.fields)
+
+
+def test_import_accepts_a_dict_text_and_bytes(builder_user):
+    for data in (document(), json.dumps(document()), json.dumps(document()).encode()):
+        assert import_document(data, user=builder_user).auth_type == "oauth2"
+    assert sorted(Connector.objects.values_list("link_name", flat=True)) == [
+        "zylker_crm", "zylker_crm_2", "zylker_crm_3"]
+
+
+def test_import_without_secrets_is_a_draft_that_asks_for_them():
+    connector = import_document(document("oauth2"), user=None)
+    assert connector.stage == Stage.DRAFT
+    assert any("Client Secret" in problem for problem in connector.ready_problems())
+
+
+def test_a_built_in_without_client_id_imports_and_the_admin_completes_it():
+    connector = import_document(document("oauth2", config={
+        "client_id": "", "authorization_url": "https://a.example.com/auth", "token_url": "https://a.example.com/t"}),
+        user=None)
+    assert connector.config["client_id"] == ""
+    assert any("Client ID" in problem for problem in connector.ready_problems())
+
+
+def test_import_fills_the_builders_defaults():
+    connector = import_document(document("oauth2"), user=None)
+    assert connector.config["bearer_name"] == "Bearer" and connector.config["pkce"] is True
+    assert connector.config["expiry_seconds"] == 3600 and connector.config["grant_type"] == "authorization_code"
+    basic = import_document(document("basic", name="Plain"), user=None)
+    assert basic.config == {"username_name": "Username", "username_key": "username",
+                            "password_name": "Password", "password_key": "password"}
+
+
+def test_link_name_race_simulated_with_a_patched_check_retries(make_connector, monkeypatch):
+    """Another import taking the link name between the check and the save cannot be timed for real."""
+    from builder import services
+
+    make_connector("Zylker CRM")
+    calls, real = [], services.unique_link_name
+
+    def first_check_misses(base, taken):  # as with a concurrent insert right after the check
+        calls.append(base)
+        return base if len(calls) == 1 else real(base, taken)
+
+    monkeypatch.setattr(services, "unique_link_name", first_check_misses)
+    assert import_document(document(), user=None).link_name == "zylker_crm_2"
+    assert len(calls) == 2  # saved once in vain (the unique constraint refused it), then checked again
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("zylker_crm", "zylker_crm"),           # free and valid: kept
+    ("my_crm", "my_crm"),
+    ("Not Valid!", "zylker_crm"),           # invalid: derived from the name
+    ("", "zylker_crm"),
+    (None, "zylker_crm"),
+    ("x" * 51, "zylker_crm"),
+])
+def test_import_link_name(given, expected):
+    assert import_document(document(link_name=given), user=None).link_name == expected
+
+
+def test_import_link_name_taken_is_made_unique(make_connector):
+    make_connector("Other", link_name="my_crm")
+    make_connector("Other 2", link_name="my_crm_2")
+    assert import_document(document(link_name="my_crm"), user=None).link_name == "my_crm_3"
+
+
+def test_import_keeps_category_and_documentation_url_but_never_a_builtin_key_unless_given():
+    doc = document(category="CRM", documentation_url="https://docs.example.com/")
+    connector = import_document(doc, user=None)
+    assert (connector.category, connector.documentation_url, connector.builtin_key) == (
+        "CRM", "https://docs.example.com/", "")
+    assert import_document(doc, user=None, builtin_key="zylker").builtin_key == "zylker"
+
+
+# --- refusals, each with its JSON path ------------------------------------------------------
+
+def with_config(auth_type, **fields):
+    doc = document(auth_type)
+    doc["connector"]["config"].update(fields)
+    return doc
+
+
+REFUSALS = {
+    "not JSON": ("{", "$", "This is not JSON"),
+    "not UTF-8": (b'{"a": "\xff"}', "$", "not UTF-8"),
+    "duplicate key": ('{"format": 1, "format": 2}', "$", "appears twice"),
+    "NaN": ('{"version": NaN}', "$", "This is not JSON"),
+    "not an object": ("[1, 2]", "$", "is a JSON object"),
+    "wrong format": ({**document(), "format": "something.else"}, "$.format", "not a connector document"),
+    "no format": ({"version": 1}, "$.format", "not a connector document"),
+    "unknown version": ({**document(), "version": 2}, "$.version", "not version 2"),
+    "version true": ({**document(), "version": True}, "$.version", "not version true"),
+    "unknown top-level key": ({**document(), "extra": 1}, "$.extra", "Unknown field"),
+    "no connector": ({"format": FORMAT, "version": 1}, "$.connector", "required"),
+    "unknown auth type": (document(auth_type="oauth2") | {"connector": {**document()["connector"],
+                                                                        "auth_type": "digest"}},
+                          "$.connector.auth_type", 'Use one of: "basic"'),
+    "no name": (document(name=None), "$.connector.name", "This field is required."),
+    "name type": (document(name=5), "$.connector.name", "Expected a string."),
+    "bad name": (document(name="Zylker#CRM"), "$.connector.name", "Use letters, digits, spaces"),
+    "long name": (document(name="x" * 51), "$.connector.name", "at most 50 characters"),
+    "bad description": (document(description="<script>"), "$.connector.description", "Use letters"),
+    "bad URL in config": (with_config("oauth2", token_url="ftp://example.com/token"),
+                          "$.connector.config.token_url", "Enter an absolute URL"),
+    "credentials in URL": (with_config("oauth1", token_url="https://u:p@example.com/t"),
+                           "$.connector.config.token_url", "credentials"),
+    "empty required URL": (with_config("oauth2", token_url=""), "$.connector.config.token_url", "cannot be empty"),
+    "missing required URL": (document("oauth1", config={"consumer_key": "ck"}),
+                             "$.connector.config.request_token_url", "This field is required."),
+    "grant needs authorization URL": (with_config("oauth2", authorization_url=""),
+                                      "$.connector.config.authorization_url", "needs an Authorization URL"),
+    "expiry type": (with_config("oauth2", expiry_seconds="3600"), "$.connector.config.expiry_seconds",
+                    "Expected a whole number."),
+    "unknown choice": (with_config("oauth2", client_auth="private_key_jwt"), "$.connector.config.client_auth",
+                       "Use one of"),
+    "unknown config key": (with_config("bearer", header="X"), "$.connector.config.header", "Unknown field"),
+    "api key row": (document("api_key", config={"parameters": [{"name": "Key", "key": "bad key",
+                                                                  "location": "header"}]}),
+                    "$.connector.config.parameters[0].key", "no spaces"),
+    "api key rows clash": (document("api_key", config={"parameters": [
+        {"name": "Key", "key": "X-Key", "location": "header"}, {"name": "Key 2", "key": "x-key", "location": "header"}]}),
+        "$.connector.config.parameters[1].key", "already used"),
+    "api key no rows": (document("api_key", config={"parameters": []}), "$.connector.config.parameters",
+                        "at least 1 item"),
+    "unknown AWS service": (with_config("aws_sigv4", service="nosuchservice"), "$.connector.config.service",
+                            "AWS has no service"),
+    "duplicate scope": (document(scopes=[{"name": "A", "value": "read"}, {"name": "B", "value": "write"},
+                                         {"name": "C", "value": "read"}]),
+                        "$.connector.scopes[2].value", "Duplicate value: $.connector.scopes[0].value"),
+    "scope with a space": (document(scopes=[{"name": "A", "value": "read all"}]), "$.connector.scopes[0].value",
+                           "no spaces"),
+    "scope with the delimiter": (document(scope_delimiter="+", scopes=[{"name": "A", "value": "a+b"}]),
+                                 "$.connector.scopes[0].value", "scope delimiter"),
+    "scope without value": (document(scopes=[{"name": "A"}]), "$.connector.scopes[0].value", "required"),
+    "scopes on a type without them": (document("basic", scopes=[{"name": "A", "value": "a"}]),
+                                      "$.connector.scopes", "have no OAuth scopes"),
+    "bad delimiter": (document(scope_delimiter=";"), "$.connector.scope_delimiter", "Use one of"),
+    "bad test URL": (document(test_request={"method": "GET", "url": "not a url"}), "$.connector.test_request.url",
+                     "Enter an absolute URL"),
+    "bad test method": (document(test_request={"method": "DELETE", "url": "https://a.example.com"}),
+                        "$.connector.test_request.method", "Use one of"),
+    "logo not base64": (document(logo_png="not base64!"), "$.connector.logo_png", "not base64"),
+    "logo not an image": (document(logo_png=base64.b64encode(b"GIF89a not a png").decode()),
+                          "$.connector.logo_png", "Upload a PNG, JPEG or WebP image"),
+    "documentation URL http": (document(documentation_url="http://docs.example.com"),
+                               "$.connector.documentation_url", "Use an https:// URL."),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_refusal_names_the_path(case):
+    data, path, words = REFUSALS[case]
+    assert_problem(refusal(copy.deepcopy(data)), path, words)
+
+
+def test_http_url_is_refused_when_insecure_http_is_off(settings):
+    settings.CONNECTORS_ALLOW_INSECURE_HTTP = False
+    problems = refusal(with_config("oauth2", token_url="http://api.example.com/token"))
+    assert ("$.connector.config.token_url", "Use an https:// URL.") in problems
+
+
+def test_http_url_is_accepted_when_insecure_http_is_on(settings):
+    settings.CONNECTORS_ALLOW_INSECURE_HTTP = True
+    assert import_document(with_config("oauth2", token_url="http://127.0.0.1:8000/token"), user=None)
+
+
+def test_a_logo_bomb_is_refused():
+    from tests.builder.conftest import bomb_png
+
+    problems = refusal(document(logo_png=base64.b64encode(bomb_png()).decode()))
+    assert_problem(problems, "$.connector.logo_png", "decompression bomb")
+
+
+def test_every_problem_is_reported_at_once_and_nothing_is_saved():
+    doc = document(name="Bad#Name", scopes=[{"name": "A", "value": "a b"}],
+                   test_request={"method": "GET", "url": "nope"})
+    doc["connector"]["config"]["token_url"] = "ftp://x"
+    paths = {path for path, _ in refusal(doc)}
+    assert {"$.connector.name", "$.connector.config.token_url", "$.connector.scopes[0].value",
+            "$.connector.test_request.url"} <= paths
+
+
+def test_every_schema_error_is_reported():
+    doc = document(name=5, description=7, scope_delimiter="x", scopes="all")
+    paths = {path for path, _ in refusal(doc)}
+    assert {"$.connector.name", "$.connector.description", "$.connector.scope_delimiter",
+            "$.connector.scopes"} <= paths
+
+
+def test_a_secret_in_a_document_is_refused_without_being_repeated():
+    problems = refusal(with_config("oauth2", client_secret=CLIENT_SECRET))
+    assert ("$.connector.config.client_secret", SECRET_IN_DOCUMENT) in problems
+    assert CLIENT_SECRET not in repr(problems)
+
+
+def test_a_document_over_one_megabyte_is_refused_before_parsing():
+    too_big = "{" + " " * (1024 * 1024) + "}"
+    assert refusal(too_big) == [("$", "The document is 1.0 MB; the limit is 1 MB.")]
+    assert_problem(refusal(too_big.encode()), "$", "the limit is 1 MB")
+    big_logo = document(logo_png="A" * (1024 * 1024))
+    assert_problem(refusal(big_logo), "$", "the limit is 1 MB")
+
+
+@pytest.mark.parametrize("text", ["[" * 200_000, '{"a":' * 100_000, "[" * 40 + "]" * 40])
+def test_a_nesting_bomb_fails_cleanly(text):
+    assert_problem(refusal(text), "$", "nested more than")
+
+
+def test_deep_nesting_inside_a_valid_document_is_refused():
+    doc = document()
+    node = doc["connector"]["config"]
+    for _ in range(MAX_DEPTH):
+        node["x"] = {}
+        node = node["x"]
+    assert_problem(refusal(doc), "$", "nested more than")
+
+
+def test_many_problems_are_capped():
+    doc = document()
+    doc["connector"]["config"].update({f"extra_{index}": 1 for index in range(200)})
+    problems = refusal(doc)
+    assert len(problems) == 51 and problems[-1][1].startswith("… and")
+
+
+def test_the_schema_is_valid_and_knows_every_auth_type():
+    from builder.documents import _schema
+
+    schema = _schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$defs"]["connector"]["properties"]["auth_type"]["enum"] == [k for k, _ in registry.choices()]
+    for key, _ in registry.choices():
+        assert f"config_{key}" in schema["$defs"]
+
+
+# --- the Export and Import pages -----------------------------------------------------------
+
+def documents_urlconf():
+    """Return the site's URLs with the Export and Import pages in the builder's namespace.
+
+    builder/urls.py is another engineer's file: the pages are added here when it lacks them.
+    """
+    from types import ModuleType
+
+    from django.urls import URLResolver, include, path
+
+    from builder import urls as builder_urls
+    from builder.views import documents as views
+    from connectors_site import urls as site_urls
+
+    present = {pattern.name for pattern in builder_urls.urlpatterns}
+    extra = [path("import/", views.ConnectorImportView.as_view(), name="connector_import"),
+             path("<int:pk>/export/", views.ConnectorExportView.as_view(), name="connector_export")]
+    builder_patterns = builder_urls.urlpatterns + [p for p in extra if p.name not in present]
+    others = [p for p in site_urls.urlpatterns if not (isinstance(p, URLResolver) and p.app_name == "builder")]
+    urlconf = ModuleType("documents_test_urls")  # hashable, unlike a SimpleNamespace: Django caches by it
+    urlconf.urlpatterns = others + [path("connectors/", include((builder_patterns, "builder")))]
+    return urlconf
+
+
+@pytest.fixture
+def pages(settings):
+    settings.ROOT_URLCONF = documents_urlconf()
+
+
+def export_url(connector):
+    from django.urls import reverse
+
+    return reverse("builder:connector_export", args=[connector.pk])
+
+
+def import_url():
+    from django.urls import reverse
+
+    return reverse("builder:connector_import")
+
+
+def upload(data, name="zylker.connector.json"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data if isinstance(data, bytes) else json.dumps(data).encode(),
+                              content_type="application/json")
+
+
+def test_export_page_downloads_the_document(pages, builder_client, make_connector):
+    connector = full_connector(make_connector, "oauth2")
+    response = builder_client.get(export_url(connector))
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"] == 'attachment; filename="zylker_crm.connector.json"'
+    assert response.content.decode() == document_json(connector_document(connector))
+    assert CLIENT_SECRET not in response.content.decode()
+
+
+def test_export_page_without_security_sends_the_builder_there(pages, builder_client, make_connector):
+    from django.urls import reverse
+
+    connector = make_connector()
+    response = builder_client.get(export_url(connector), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("builder:security", args=[connector.pk])
+    assert "Choose an Authentication Type in Security before exporting" in response.content.decode()
+
+
+def test_export_and_import_are_for_builders_only(pages, client, end_user, make_connector):
+    connector = configure(make_connector(), "bearer")
+    for url in (export_url(connector), import_url()):
+        assert client.get(url).status_code == 302  # anonymous: to the login page
+        assert client.post(url).status_code == 302
+    client.force_login(end_user)
+    for url in (export_url(connector), import_url()):
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"text": json.dumps(document())}).status_code == 403
+    assert Connector.objects.count() == 1
+
+
+def test_import_page_opens(pages, builder_client):
+    response = builder_client.get(import_url())
+    assert response.status_code == 200
+    assert 'type="file"' in response.content.decode() and "<textarea" in response.content.decode()
+
+
+def test_import_an_uploaded_file_goes_to_the_new_drafts_general_page(pages, builder_client, make_connector):
+    from django.urls import reverse
+
+    original = full_connector(make_connector, "api_key")
+    text = document_json(connector_document(original)).encode()
+    response = builder_client.post(import_url(), {"file": upload(text)})
+    imported = Connector.objects.exclude(pk=original.pk).get()
+    assert response.status_code == 302 and response["Location"] == reverse("builder:general", args=[imported.pk])
+    assert comparable(imported) == comparable(original) and imported.stage == Stage.DRAFT
+
+
+def test_import_pasted_text(pages, builder_client):
+    response = builder_client.post(import_url(), {"text": json.dumps(document("bearer"))})
+    assert response.status_code == 302
+    assert Connector.objects.get().auth_type == "bearer"
+
+
+def test_import_problems_are_listed_next_to_their_json_path(pages, builder_client):
+    from html import unescape
+
+    doc = with_config("oauth2", token_url="ftp://example.com/token")
+    doc["connector"]["scopes"] = [{"name": "A", "value": "read"}, {"name": "B", "value": "read"}]
+    response = builder_client.post(import_url(), {"file": upload(doc)})
+    assert response.status_code == 400 and not Connector.objects.exists()
+    html = unescape(response.content.decode())
+    assert "<td class=\"text-nowrap\"><code>$.connector.config.token_url</code></td><td>Enter an absolute URL" in html
+    assert "<code>$.connector.scopes[1].value</code></td><td>Duplicate value" in html
+
+
+def test_import_refusal_keeps_the_pasted_text_to_fix_it(pages, builder_client):
+    text = json.dumps(document(name="Bad#Name"))
+    response = builder_client.post(import_url(), {"text": text})
+    assert response.status_code == 400
+    assert "$.connector.name" in response.content.decode()
+    assert "Bad#Name" in response.content.decode()  # still in the textarea
+
+
+def test_import_never_shows_a_pasted_secret_back(pages, builder_client):
+    response = builder_client.post(import_url(), {"text": json.dumps(with_config("oauth2",
+                                                                                client_secret=CLIENT_SECRET))})
+    assert response.status_code == 400 and SECRET_IN_DOCUMENT in response.content.decode()
+    assert CLIENT_SECRET not in response.content.decode()
+
+
+@pytest.mark.parametrize("data, words", [
+    ({}, "Upload a connector document or paste its JSON."),
+    ({"text": "{}", "file": "x"}, "not both"),
+    ({"text": "not json"}, "This is not JSON"),
+    ({"text": "[" * 100_000}, "nested more than"),
+])
+def test_import_refusals_are_400_never_500(pages, builder_client, data, words):
+    if "file" in data:
+        data = {**data, "file": upload(document())}
+    response = builder_client.post(import_url(), data)
+    assert response.status_code == 400 and words in response.content.decode()
+
+
+def test_import_of_a_file_over_one_megabyte_is_refused_unread(pages, builder_client):
+    response = builder_client.post(import_url(), {"file": upload(b" " * (1024 * 1024 + 1))})
+    assert response.status_code == 400 and "larger than 1 MB" in response.content.decode()
+
+
+# --- the commands --------------------------------------------------------------------------
+
+def test_export_command_writes_stdout_or_a_file(make_connector, tmp_path, capsys):
+    from django.core.management import call_command
+
+    connector = full_connector(make_connector, "oauth1")
+    call_command("export_connector", "zylker_crm")
+    assert capsys.readouterr().out == document_json(connector_document(connector))
+    call_command("export_connector", "zylker_crm", output=str(tmp_path / "out.json"))
+    assert (tmp_path / "out.json").read_text() == document_json(connector_document(connector))
+    assert CONSUMER_SECRET not in (tmp_path / "out.json").read_text()
+
+
+@pytest.mark.parametrize("setup, words", [("none", "No connector has the link name"),
+                                          ("no security", "Choose an Authentication Type")])
+def test_export_command_refusals(make_connector, setup, words):
+    from django.core.management import CommandError, call_command
+
+    if setup == "no security":
+        make_connector()
+    with pytest.raises(CommandError, match=words):
+        call_command("export_connector", "zylker_crm")
+
+
+def test_import_command_round_trip(make_connector, builder_user, tmp_path, capsys):
+    from django.core.management import call_command
+
+    original = full_connector(make_connector, "aws_sigv4")
+    path = tmp_path / "zylker.json"
+    path.write_text(document_json(connector_document(original)))
+    call_command("import_connector", str(path), user="builder")
+    imported = Connector.objects.get(link_name="zylker_crm_2")
+    assert comparable(imported) == comparable(original) and imported.created_by == builder_user
+    assert "Imported “Zylker CRM” as zylker_crm_2" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content, options, words", [
+    (json.dumps(with_config("oauth2", token_url="ftp://x")), {}, "$.connector.config.token_url: Enter an absolute"),
+    (json.dumps(document()), {"user": "nobody"}, "No user is named 'nobody'"),
+    (json.dumps(document()), {"scheme": "oauth"}, "--scheme applies to OpenAPI documents only"),
+    (None, {}, "Cannot read"),
+])
+def test_import_command_refusals(tmp_path, content, options, words):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "doc.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(CommandError) as caught:
+        call_command("import_connector", str(path), **options)
+    assert words in str(caught.value)
+    assert not Connector.objects.exists()
+
+
+OPENAPI_YAML = """\
+openapi: 3.0.3
+info: {title: Zylker Notes, version: "1.0"}
+servers: [{url: "https://api.zylker.example/v1"}]
+components:
+  securitySchemes:
+    apiKey: {type: apiKey, in: header, name: X-API-Key}
+    token: {type: http, scheme: bearer}
+paths: {}
+"""
+
+
+def test_import_command_hands_openapi_documents_to_the_openapi_importer(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from builder.management.commands.import_connector import is_openapi
+
+    path = tmp_path / "openapi.yaml"
+    path.write_text(OPENAPI_YAML)
+    assert is_openapi(OPENAPI_YAML.encode()) and is_openapi(b'{"swagger": "2.0"}')
+    assert not is_openapi(json.dumps(document()).encode())
+    pytest.importorskip("builder.openapi")
+    with pytest.raises(CommandError, match="--scheme"):  # two schemes: the command asks for one
+        call_command("import_connector", str(path))
+    call_command("import_connector", str(path), scheme="apiKey")
+    assert Connector.objects.get().auth_type == "api_key"
