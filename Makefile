@@ -27,6 +27,7 @@ run: export CONNECTORS_ALLOW_PRIVATE_NETWORKS ?= 1
 run: export CONNECTORS_ALLOW_INSECURE_HTTP ?= 1
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_builtin_connectors
 	$(PY) manage.py create_demo_admin
 	@echo "Sign in at http://$(HOST):$(PORT)/ as admin (password: DEMO_PASSWORD, default admin)."
 	$(PY) manage.py runserver $(HOST):$(PORT)
