@@ -1,0 +1,50 @@
+"""Every built-in connector of the catalog marks Ready once the admin's own client credentials are given."""
+
+import pytest
+
+from builder import services
+from builder.catalog import load_builtin_connectors
+from builder.models import Connector, Stage
+
+pytestmark = pytest.mark.django_db
+
+# What an admin types into Security for a built-in that needs their own OAuth client.
+CLIENT_CREDENTIALS = {
+    "oauth2": ({"client_id": "my-client-id"}, {"client_secret": "my-client-secret"}),
+    "oauth1": ({"consumer_key": "my-consumer-key"}, {"consumer_secret": "my-consumer-secret"}),
+}
+
+
+@pytest.fixture
+def catalog(settings):
+    settings.CONNECTORS_ALLOW_INSECURE_HTTP = False  # the built-ins must hold up in production
+    load_builtin_connectors()
+    return list(Connector.objects.exclude(builtin_key=""))
+
+
+def test_the_catalog_is_large_and_covers_every_auth_type(catalog):
+    from auth_types import registry
+
+    assert len(catalog) >= 40
+    assert {connector.auth_type for connector in catalog} == {key for key, _ in registry.choices()}
+    assert all(connector.category and connector.documentation_url.startswith("https://") for connector in catalog)
+
+
+def test_every_builtin_marks_ready_once_its_client_is_given(catalog, builder_user):
+    for connector in catalog:
+        if connector.stage == Stage.DRAFT:
+            config, secrets = CLIENT_CREDENTIALS[connector.auth_type]
+            connector.config = {**connector.config, **config}
+            connector.secrets = {**connector.secrets, **secrets}
+            connector.save()
+        services.connector_mark_ready(connector=connector, user=builder_user)
+        connector.refresh_from_db()
+        assert connector.stage == Stage.READY, (connector.builtin_key, connector.ready_problems())
+
+
+def test_ready_builtins_need_nothing_from_the_admin(catalog):
+    for connector in catalog:
+        if connector.stage == Stage.READY:
+            assert connector.ready_problems() == [], connector.builtin_key
+        else:
+            assert connector.auth_type in CLIENT_CREDENTIALS, connector.builtin_key
