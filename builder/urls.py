@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalog, connectors, documents, scopes, security
+from .views import catalog, connectors, documents, openapi, scopes, security
 
 app_name = "builder"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", connectors.ConnectorCreateView.as_view(), name="connector_create"),
     path("built-in/", catalog.BuiltInConnectorsView.as_view(), name="catalog"),
     path("import/", documents.ConnectorImportView.as_view(), name="connector_import"),
+    path("import/openapi/", openapi.OpenAPIImportView.as_view(), name="openapi_import"),
     path("<int:pk>/export/", documents.ConnectorExportView.as_view(), name="connector_export"),
     path("<int:pk>/pick/", catalog.PickConnectorView.as_view(), name="pick"),
     path("<int:pk>/general/", connectors.GeneralView.as_view(), name="general"),

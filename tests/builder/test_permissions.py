@@ -27,6 +27,7 @@ BUILDER_STATUS = {
     "pick": (302, 404),  # the target is a Draft custom connector: to its builder; only built-ins are copied
     "connector_import": (200, 400),
     "connector_export": (200, 405),
+    "openapi_import": (200, 400),
 }
 # URLs any signed-in user may open (connector cards, Pick & Create), with what a user without
 # the builder permission gets there.
@@ -50,7 +51,7 @@ def target(make_connector):
 
 def url_for(name, target):
     connector, scope = target
-    if name in ("connector_list", "connector_create", "catalog", "connector_import"):
+    if name in ("connector_list", "connector_create", "catalog", "connector_import", "openapi_import"):
         return reverse(f"builder:{name}")
     if name in ("scope_edit", "scope_delete"):
         return reverse(f"builder:{name}", args=[connector.pk, scope.pk])
