@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install chromium sandbox
+.PHONY: run test install chromium sandbox bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -35,6 +35,10 @@ run: $(STAMP)
 # Local OAuth2, OAuth1, httpbin and AWS (moto) servers to try every auth type against; see README.
 sandbox: $(STAMP)
 	$(PY) -m tests.peers.sandbox
+
+# Benchmarks: ratios against baselines measured in the same run (not part of `make test`).
+bench: $(STAMP)
+	$(PY) bench/run.py
 
 chromium:
 	@test -x /usr/bin/chromium || { \
