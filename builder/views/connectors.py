@@ -22,7 +22,8 @@ class ConnectorListView(BuilderRequiredMixin, ListView):
     context_object_name = "connectors"
 
     def get_queryset(self):
-        return Connector.objects.for_listing().search(self.request.GET.get("q"))
+        # Built-ins live in Pick & Create; this page manages the installation's own connectors.
+        return Connector.objects.for_listing().filter(builtin_key="").search(self.request.GET.get("q"))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(q=self.request.GET.get("q", "").strip(), **kwargs)

@@ -128,3 +128,10 @@ def test_list_never_loads_logos_or_secrets(builder_client, builder_user):
     selects = [query["sql"] for query in queries if 'FROM "builder_connector"' in query["sql"]]
     assert selects and all('"builder_connector"."logo"' not in sql for sql in selects)
     assert all('"builder_connector"."secrets"' not in sql for sql in selects)
+
+
+def test_builtins_are_not_listed_among_custom_connectors(builder_client, make_connector):
+    make_connector("My Own API")
+    make_connector("Catalog API", builtin_key="catalog_api")
+    names = listed_names(builder_client.get(LIST))
+    assert names == ["My Own API"]
