@@ -66,7 +66,7 @@ class Command(BaseCommand):
             from builder import openapi
         except ImportError:
             raise CommandError("This is an OpenAPI/Swagger document, but the OpenAPI importer "
-                               "(builder/openapi.py) is not installed in this version.") from None
+                               "(builder/openapi/) is not installed in this version.") from None
         try:
             return openapi.import_openapi(raw, scheme=scheme, user=user)
         except openapi.OpenAPIError as error:

@@ -1,0 +1,47 @@
+"""Create a Draft connector from a vendor's OpenAPI 3.x or Swagger 2.0 document.
+
+``parse_openapi()`` reads the document (JSON or YAML, at most 5 MB, no alias bombs, no deep
+nesting); ``security_schemes()`` lists what each declared security scheme would become, or why
+it cannot be imported; ``connector_document_from()`` builds the connector document (the format
+export, import and the catalog share) that ``builder.documents.import_document`` stores;
+``import_openapi()`` does all three. ``essentials()`` is the small part of a document the import
+page carries from one step to the next. Every error's ``str()`` is safe to show next to the field.
+
+The modules, each importing only those listed before it:
+``base`` (errors, Scheme), ``safe_yaml`` (the guarded YAML loader), ``parsing`` (text to a dict),
+``spec`` (reading a parsed document, its URLs), ``text`` (cleaning names and descriptions),
+``oauth2`` and ``discovery`` (OAuth2 flows, OpenID Connect), ``schemes`` (every security scheme),
+``document`` (the connector document, the import), ``essentials``. Names with an underscore are
+shared among these modules only; import the rest from ``builder.openapi``.
+"""
+
+from .base import DocumentRefused, OpenAPIError, Scheme, SchemeChoiceError
+from .discovery import DISCOVERY_MAX_BYTES, DISCOVERY_TIMEOUT, fetch_discovery
+from .document import (
+    FALLBACK_NAME,
+    IDENTITY_SEGMENTS,
+    choose_scheme,
+    connector_document_from,
+    document_for,
+    document_title,
+    find_test_request,
+    import_openapi,
+)
+from .essentials import essentials
+from .oauth2 import MAX_SCOPES, SWAGGER2_FLOWS, UNSAFE_FLOWS
+from .parsing import MAX_DOCUMENT_BYTES, parse_openapi, too_large_message
+from .safe_yaml import MAX_DEPTH, MAX_NODES
+from .schemes import ADMIN_COMPLETES, MAX_DISCOVERIES, MAX_SCHEMES, security_schemes
+from .spec import server_url
+from .text import clean_description, clean_name, clean_parameter_name, clean_scope_name, strip_markdown
+
+__all__ = [
+    "ADMIN_COMPLETES", "DISCOVERY_MAX_BYTES", "DISCOVERY_TIMEOUT", "FALLBACK_NAME", "IDENTITY_SEGMENTS",
+    "MAX_DEPTH", "MAX_DISCOVERIES", "MAX_DOCUMENT_BYTES", "MAX_NODES", "MAX_SCHEMES", "MAX_SCOPES",
+    "SWAGGER2_FLOWS", "UNSAFE_FLOWS",
+    "DocumentRefused", "OpenAPIError", "Scheme", "SchemeChoiceError",
+    "choose_scheme", "clean_description", "clean_name", "clean_parameter_name", "clean_scope_name",
+    "connector_document_from", "document_for", "document_title", "essentials", "fetch_discovery",
+    "find_test_request", "import_openapi", "parse_openapi", "security_schemes", "server_url",
+    "strip_markdown", "too_large_message",
+]

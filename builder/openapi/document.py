@@ -1,0 +1,112 @@
+"""Build the connector document for a chosen scheme, and import it as a Draft connector."""
+
+from ..documents import FORMAT, VERSION, import_document
+from .base import SchemeChoiceError
+from .parsing import parse_openapi
+from .schemes import security_schemes
+from .spec import _mapping, _ref, _url_problem, server_url
+from .text import clean_description, clean_name
+
+FALLBACK_NAME = "Imported API"
+IDENTITY_SEGMENTS = {"me", "user", "userinfo", "whoami", "self", "myself", "account", "profile"}
+
+
+def document_title(spec):
+    """Return the document's title cleaned to the builder's name rules."""
+    return clean_name(_mapping(spec.get("info")).get("title")) or FALLBACK_NAME
+
+
+def choose_scheme(schemes, name=None):
+    """Return the chosen Scheme; with no name, the only importable one. Raise SchemeChoiceError otherwise."""
+    importable = [scheme.name for scheme in schemes if scheme.importable]
+    listed = ", ".join(f"“{choice}”" for choice in importable)
+    if not schemes:
+        raise SchemeChoiceError("The document declares no security schemes (components.securitySchemes or "
+                                "securityDefinitions), so there is no authentication to import.")
+    if name is None:
+        if len(importable) == 1:
+            return next(scheme for scheme in schemes if scheme.importable)
+        if not importable:
+            reasons = "; ".join(f"{scheme.name}: {scheme.reason}" for scheme in schemes)
+            raise SchemeChoiceError(f"None of the document's security schemes can be imported ({reasons}).")
+        raise SchemeChoiceError(f"The document declares {len(importable)} importable security schemes; "
+                                f"choose one of {listed}.", importable)
+    for scheme in schemes:
+        if scheme.name == name:
+            if not scheme.importable:
+                raise SchemeChoiceError(f"“{name}” cannot be imported: {scheme.reason}.", importable)
+            return scheme
+    raise SchemeChoiceError(f"“{str(name)[:80]}” is not a security scheme of this document; choose one of "
+                            f"{listed or 'none: no scheme can be imported'}.", importable)
+
+
+def connector_document_from(spec, scheme_name):
+    """Return the connector document for the document's security scheme named scheme_name."""
+    return document_for(spec, choose_scheme(security_schemes(spec), scheme_name))
+
+
+def document_for(spec, scheme):
+    """Return the connector document for an importable Scheme of spec."""
+    info = _mapping(spec.get("info"))
+    room = 255 - (len(scheme.note) + 1 if scheme.note else 0)
+    description = " ".join(filter(None, [clean_description(info.get("description"), room), scheme.note]))
+    connector = {
+        "name": document_title(spec),
+        "description": description,
+        "auth_type": scheme.auth_type,
+        "config": scheme.config,
+        "scope_delimiter": " ",
+        "scopes": scheme.scopes,
+        "test_request": find_test_request(spec, scheme),
+    }
+    documentation = _mapping(spec.get("externalDocs")).get("url")
+    if isinstance(documentation, str) and documentation.startswith("https://") and len(documentation) <= 500 \
+            and not _url_problem(documentation):
+        connector["documentation_url"] = documentation
+    return {"format": FORMAT, "version": VERSION, "connector": connector}
+
+
+def find_test_request(spec, scheme):
+    """Return a GET of an identity endpoint ("/me", "/user"...) the scheme secures, or None when unsure."""
+    base = server_url(spec)
+    if not base or _url_problem(base):
+        return None
+    for path, item, operation in _identity_operations(spec):
+        if _needs_parameters(spec, item, operation) or not _secured_by(spec, operation, scheme.key):
+            continue
+        url = base.rstrip("/") + path
+        return None if _url_problem(url) else {"method": "GET", "url": url}
+    return None
+
+
+def _identity_operations(spec):
+    """Yield (path, path item, GET operation) for each parameterless identity-like path."""
+    for path, item in _mapping(spec.get("paths")).items():
+        operation = _mapping(item).get("get") if isinstance(path, str) and path.startswith("/") else None
+        if not isinstance(operation, dict) or "{" in path or operation.get("deprecated"):
+            continue
+        if path.rstrip("/").rsplit("/", 1)[-1].lower() in IDENTITY_SEGMENTS:
+            yield path, item, operation
+
+
+def _needs_parameters(spec, item, operation):
+    declared = [*(item.get("parameters") or []), *(operation.get("parameters") or [])]
+    for parameter in declared:
+        parameter = _ref(spec, parameter)
+        if not isinstance(parameter, dict) or parameter.get("required"):
+            return True
+    return False
+
+
+def _secured_by(spec, operation, key):
+    requirements = operation["security"] if "security" in operation else spec.get("security")
+    if requirements is None:
+        return True  # the document does not say; most such APIs secure every operation
+    return isinstance(requirements, list) and any(isinstance(r, dict) and key in r for r in requirements)
+
+
+
+def import_openapi(text, *, scheme=None, user):
+    """Create a Draft connector from an OpenAPI document; see choose_scheme() for `scheme`."""
+    spec = parse_openapi(text)
+    return import_document(document_for(spec, choose_scheme(security_schemes(spec), scheme)), user=user)
