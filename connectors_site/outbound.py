@@ -3,29 +3,17 @@
 Call ``send()``. It gives every request connect and read timeouts, a cap on the response
 body, and a guard that refuses any destination that is not a public address:
 
-* The guard runs inside the connection: the host name is resolved once, every resolved
-  address is checked, and the socket connects to one of the very addresses that were
-  checked. A DNS answer that changes between the check and the connect (rebinding) cannot
-  slip through, because there is no second lookup. TLS still sends SNI for, and verifies
-  the certificate against, the host name of the URL, and the Host header keeps it too.
+* The guard (connectors_site.guard) runs inside the connection: every address the host name
+  resolves to is checked, once, and the socket connects to one of those very addresses.
+  Loopback is allowed only while ``CONNECTORS_ALLOW_PRIVATE_NETWORKS`` is on; the guard's
+  docstring says why it is our own and not requests-hardened.
 * Redirects are followed here, one hop at a time, so every hop has its scheme and its
   destination checked. Once a redirect leaves the origin (scheme, host and port) of the
   first URL, the rest of the chain goes without credentials: no Authorization, Cookie or
   Proxy-Authorization header, no cookies collected on the way, and ``auth`` is not
   applied again (its headers, signatures or query parameters stay behind).
-* Loopback (127.0.0.0/8, ::1, ``localhost``) is allowed only while the setting
-  ``CONNECTORS_ALLOW_PRIVATE_NETWORKS`` is on (tests and local development); every other
-  private or special range stays blocked even then. ``http://`` is allowed only while
-  ``CONNECTORS_ALLOW_INSECURE_HTTP`` is on. Both are read on every call.
-
-Why not requests-hardened (read at version 1.3.0): it checks and pins only the first
-address ``getaddrinfo`` returns; on Python 3.11 (whose ``is_private`` tables predate the
-fixes) it lets IPv4-compatible (``::7f00:1``), SIIT (``::ffff:0:7f00:1``) and site-local
-(``fec0::/10``) addresses through; it refuses every NAT64 address, which breaks DNS64
-networks; and it leaves redirects to requests, which keeps headers added by ``auth``
-across hosts and checks no scheme per hop. Wrapping it would have meant replacing its
-core, so this module holds its own small guard at the urllib3 level: a connection class
-whose ``_new_conn`` connects to the pre-validated address.
+* ``http://`` is allowed only while ``CONNECTORS_ALLOW_INSECURE_HTTP`` is on, read on
+  every call.
 
 Error messages name only the origin of a URL (never its path, query string or user
 info, which may hold API keys) and never chain the library exception that would repeat
@@ -33,24 +21,16 @@ the full URL.
 """
 
 import dataclasses
-import ipaddress
 import logging
-import socket
-import sys
 import time
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from urllib3 import PoolManager
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, HTTPError, NameResolutionError, NewConnectionError
-from urllib3.exceptions import ReadTimeoutError
-from urllib3.util.connection import allowed_gai_family
-from urllib3.util.timeout import _DEFAULT_TIMEOUT
+from urllib3.exceptions import HTTPError, NameResolutionError, ReadTimeoutError
+
+from connectors_site import guard
 
 logger = logging.getLogger(__name__)
 
@@ -73,17 +53,6 @@ MAX_BYTES = 10 * 1024 * 1024
 CHUNK_SIZE = 64 * 1024
 ORIGIN_BOUND_HEADERS = ("Authorization", "Cookie", "Proxy-Authorization", "Host")
 BODY_HEADERS = ("Content-Type", "Content-Length", "Transfer-Encoding")
-
-# Ranges that Python 3.11's ipaddress still calls global.
-_EXTRA_BLOCKED_NETWORKS = tuple(ipaddress.ip_network(net) for net in (
-    "100.64.0.0/10",   # carrier-grade NAT: reaches the provider's internal workloads
-    "192.88.99.0/24",  # 6to4 relay anycast
-    "64:ff9b:1::/48",  # local-use NAT64
-    "fec0::/10",       # deprecated site-local, still routed inside some networks
-    "5f00::/16",       # SRv6 segment identifiers
-    "3fff::/20",       # documentation
-))
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class OutboundError(Exception):
@@ -120,7 +89,7 @@ def send(method, url, *, params=None, headers=None, data=None, json=None, auth=N
     hop = _Hop(method.upper(), url, params, CaseInsensitiveDict(headers or {}), data, json, auth)
     origin = _origin(url)
     history = []
-    with _guarded_session() as session:
+    with guard.guarded_session() as session:
         while True:
             _check_scheme(hop.url)
             response = _send_hop(session, hop, timeout, max_bytes)
@@ -277,159 +246,3 @@ def _safe(url):
 def _size(n):
     return f"{n / 1024 / 1024:g} MiB" if n >= 1024 * 1024 else f"{n} bytes"
 
-
-# --- the guard ---------------------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class _Guard:
-    """Resolve a host once and hand back only addresses the client may connect to."""
-
-    allow_loopback: bool
-
-    def resolve(self, host, port):
-        """Return getaddrinfo's entries for host, or raise BlockedDestination if any is refused."""
-        name = host.lower().rstrip(".")
-        if name == "localhost" or name.endswith(".localhost"):
-            # RFC 6761: these names are loopback; refuse them without asking a resolver.
-            if not self.allow_loopback:
-                raise self._refuse(host, "localhost", "a loopback address")
-            name = "localhost"
-        entries = socket.getaddrinfo(name, port, allowed_gai_family(), socket.SOCK_STREAM)
-        if not entries:
-            raise socket.gaierror(f"no address for {host}")
-        for family, _, _, _, sockaddr in entries:
-            if family not in (socket.AF_INET, socket.AF_INET6):
-                raise self._refuse(host, sockaddr, "not an internet address")
-            problem = _address_problem(ipaddress.ip_address(sockaddr[0]), allow_loopback=self.allow_loopback)
-            if problem:
-                raise self._refuse(host, sockaddr[0], problem)
-        return entries
-
-    @staticmethod
-    def _refuse(host, address, problem):
-        logger.warning("Refused outbound connection to %s (%s): %s", host, address, problem)
-        shown = f"[{host}]" if ":" in host else host
-        return BlockedDestination(f"Refused to connect to {shown}: it resolves to {problem}.")
-
-
-def _address_problem(ip, *, allow_loopback=False):
-    """Return why ip may not be contacted ("a private address", ...), or None if it may."""
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return "an IPv4-mapped IPv6 address"
-        if any(_address_problem(v4) for v4 in _embedded_ipv4(ip)):
-            return "an IPv6 address that embeds a non-public IPv4 address"
-        if ip in _NAT64:
-            # DNS64 networks reach every IPv4-only API this way; the embedded address was checked.
-            return None
-    if ip.is_loopback:
-        return None if allow_loopback else "a loopback address"
-    if ip.is_unspecified:
-        return "an unspecified address"
-    if ip.is_multicast:
-        return "a multicast address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if not ip.is_global or ip.is_reserved or any(ip in net for net in _EXTRA_BLOCKED_NETWORKS):
-        return "a private or reserved address"
-    return None
-
-
-def _embedded_ipv4(ip):
-    """Yield the IPv4 addresses a 6to4, Teredo or NAT64 address carries."""
-    if ip.sixtofour:
-        yield ip.sixtofour
-    if ip.teredo:
-        yield from ip.teredo
-    if ip in _NAT64:
-        yield ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-
-
-class _GuardedConnectionMixin:
-    """Connect only to an address the guard validated, from the guard's single lookup."""
-
-    def __init__(self, *args, guard, **kwargs):
-        self._guard = guard
-        super().__init__(*args, **kwargs)
-
-    def _new_conn(self):
-        try:
-            entries = self._guard.resolve(self._dns_host, self.port)
-        except socket.gaierror as exc:
-            raise NameResolutionError(self.host, self, exc) from exc
-        error = None
-        for family, socktype, proto, _, sockaddr in entries:
-            sock = socket.socket(family, socktype, proto)
-            try:
-                for option in self.socket_options or ():
-                    sock.setsockopt(*option)
-                if self.timeout is not _DEFAULT_TIMEOUT:
-                    sock.settimeout(self.timeout)
-                if self.source_address:
-                    sock.bind(self.source_address)
-                sock.connect(sockaddr)
-            except OSError as exc:
-                sock.close()
-                error = exc
-                continue
-            sys.audit("http.client.connect", self, self.host, self.port)
-            return sock
-        if isinstance(error, TimeoutError):
-            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out.") from error
-        raise NewConnectionError(self, f"Failed to establish a new connection: {error}") from error
-
-
-class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
-    pass
-
-
-class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
-    pass
-
-
-class _GuardedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-class _GuardedPoolManager(PoolManager):
-    """A PoolManager whose pools make guarded connections."""
-
-    def __init__(self, *, guard, **kwargs):
-        super().__init__(**kwargs)
-        self._guard = guard
-        self.pool_classes_by_scheme = {"http": _GuardedHTTPConnectionPool, "https": _GuardedHTTPSConnectionPool}
-
-    def _new_pool(self, scheme, host, port, request_context=None):
-        context = dict(self.connection_pool_kw if request_context is None else request_context)
-        context["guard"] = self._guard  # passed on by the pool to every connection it makes
-        return super()._new_pool(scheme, host, port, context)
-
-
-class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, guard):
-        self._guard = guard
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
-        self._pool_connections, self._pool_maxsize, self._pool_block = connections, maxsize, block
-        self.poolmanager = _GuardedPoolManager(guard=self._guard, num_pools=connections, maxsize=maxsize,
-                                               block=block, **pool_kwargs)
-
-    def proxy_manager_for(self, proxy, **proxy_kwargs):
-        # A proxy's pools would connect without the guard; trust_env=False keeps them away.
-        raise BlockedDestination("Outbound requests do not go through proxies.")
-
-
-def _guarded_session():
-    """Return a requests Session that only makes guarded connections."""
-    session = requests.Session()
-    # No proxies, .netrc credentials or CA bundle from the environment.
-    session.trust_env = False
-    adapter = _GuardedAdapter(_Guard(allow_loopback=bool(settings.CONNECTORS_ALLOW_PRIVATE_NETWORKS)))
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session

@@ -4,7 +4,8 @@ The spies observe; they do not stand in for the guard. ``connect_spy`` records e
 ``socket.connect`` and, as a safety net, refuses (and fails the test for) any attempt to
 reach an address that is not loopback, so no test can ever send traffic off this machine.
 ``fake_resolver`` is the one fault a real DNS cannot show here (a name with a chosen,
-changing answer); tests that use it say so in their names.
+changing answer); tests that use it say so in their names. Every test starts as in local
+development (``local_development``), and ``assert_untouched`` checks that no socket connected.
 """
 
 import datetime
@@ -20,6 +21,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+
+@pytest.fixture(autouse=True)
+def local_development(settings):
+    """Start each test as in local development: loopback and http:// allowed."""
+    settings.CONNECTORS_ALLOW_PRIVATE_NETWORKS = True
+    settings.CONNECTORS_ALLOW_INSECURE_HTTP = True
+    return settings
+
+
+def assert_untouched(peer, connect_spy):
+    assert connect_spy == [], "a socket was connected"
+    assert peer.received == []
 
 
 def respond(handler, status=200, headers=(), body=b""):

@@ -1,29 +1,25 @@
-"""The OAuth2 auth type against a real authorization server (django-oauth-toolkit on 127.0.0.1).
+"""The OAuth2 auth type against a real authorization server (django-oauth-toolkit on 127.0.0.1): the flows.
 
-What the server cannot show (what exactly went over the wire, a server that must receive
-nothing) is watched by `recorder`, a plain HTTP server on 127.0.0.1 that records every
-request and answers a fixed token.
+Begin, complete, what goes over the wire, client credentials, refresh, revoke and the use of
+the token; `recorder` (see oauth2_helpers) watches what the server cannot show.
 """
 
 import base64
 import datetime
-import http.server
-import json
 import re
-import threading
 import time
-from urllib.parse import parse_qs, parse_qsl, quote_plus, urlsplit
+from urllib.parse import quote_plus
 
 import pytest
 
-from auth_types.base import DIRECT, REDIRECT, AuthorizationDenied, GrantInvalid, ProviderUnavailable
-from auth_types.oauth2 import OAuth2, pkce_challenge
+from auth_types.base import DIRECT, REDIRECT, GrantInvalid, ProviderUnavailable
+from auth_types.oauth2 import pkce_challenge
 from connectors_site import outbound
+from tests.auth_types.oauth2_helpers import (
+    OAUTH2, REDIRECT_URI, Recorder, assert_secret_free, authorize, begin_query, cc_client, cc_config, connect,
+    machine_token, me, web_client, web_config,
+)
 from tests.peers.oauth2_server.launcher import start_oauth2_peer
-from tests.peers.oauth_fixtures import approve_oauth2_consent
-
-REDIRECT_URI = "http://127.0.0.1:9/callback"  # nothing listens there: the redirect is caught, not followed
-OAUTH2 = OAuth2()
 
 
 @pytest.fixture
@@ -32,104 +28,14 @@ def provider(oauth2_provider):
     return oauth2_provider
 
 
-def web_config(provider, **changes):
-    return {"grant_type": "authorization_code", "client_id": provider.client_id, "client_auth": "client_secret_basic",
-            "authorization_url": provider.authorize_url, "token_url": provider.token_url,
-            "revoke_url": provider.revoke_url, "refresh_url": "", "bearer_name": "Bearer", "expiry_seconds": 3600,
-            "pkce": True, "scope_delimiter": " ", **changes}
-
-
-def cc_config(provider, **changes):
-    return web_config(provider, grant_type="client_credentials", client_id=provider.cc_client_id,
-                      authorization_url="", pkce=False, **changes)
-
-
-def web_client(provider):
-    return {"client_secret": provider.client_secret}
-
-
-def cc_client(provider):
-    return {"client_secret": provider.cc_client_secret}
-
-
-def authorize(provider, config, *, scopes=("read", "write"), allow=True):
-    """Begin, sign in and answer the consent page; return the flow and the callback's query."""
-    url, flow = OAUTH2.begin(config, web_client(provider), redirect_uri=REDIRECT_URI, scopes=list(scopes))
-    callback = approve_oauth2_consent(provider, url, allow=allow)
-    assert callback.startswith(REDIRECT_URI + "?")
-    return flow, dict(parse_qsl(urlsplit(callback).query))
-
-
-def connect(provider, config=None, **kwargs):
-    config = config or web_config(provider)
-    flow, params = authorize(provider, config, **kwargs)
-    return OAUTH2.complete(config, web_client(provider), flow=flow, params=params, redirect_uri=REDIRECT_URI)
-
-
-def machine_token(provider, config=None, scopes=("read", "write")):
-    return OAUTH2.fetch_token(config or cc_config(provider), cc_client(provider), scopes=list(scopes))
-
-
-def me(provider, credentials, config=None):
-    return outbound.send("GET", provider.resource_url, auth=OAUTH2.auth(config or web_config(provider), credentials))
-
-
-def assert_secret_free(error, *values):
-    for value in values:
-        assert value not in str(error)
-
-
-# --- a server that records what it receives -----------------------------------------------
-
-class Recorder(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _RecordingHandler)
-        self.received = []
-        self.answer = {"access_token": "recorded-access", "token_type": "Bearer", "expires_in": 60}
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_address[1]}/token"
-
-    def form(self, index=-1):
-        return dict(parse_qsl(self.received[index]["body"].decode()))
-
-
-class _RecordingHandler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.received.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
-        payload = json.dumps(self.server.answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST
-
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture
 def recorder():
-    server = Recorder()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
+    server = Recorder().start()
     yield server
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 # --- begin(): the authorization URL ---------------------------------------------------------
-
-def begin_query(config, scopes=("read", "write")):
-    url, flow = OAUTH2.begin(config, {"client_secret": "s"}, redirect_uri=REDIRECT_URI, scopes=list(scopes))
-    return url, flow, parse_qs(urlsplit(url).query, keep_blank_values=True)
-
 
 def test_grant_kind_follows_the_grant_type(provider):
     assert OAUTH2.grant_kind(web_config(provider)) == REDIRECT
@@ -258,81 +164,6 @@ def test_both_client_authentication_methods_are_accepted(provider, client_auth):
     credentials = connect(provider, web_config(provider, client_auth=client_auth))
 
     assert me(provider, credentials).status_code == 200
-
-
-def test_declined_consent_is_authorization_denied(provider):
-    config = web_config(provider)
-    flow, params = authorize(provider, config, allow=False)
-
-    with pytest.raises(AuthorizationDenied, match=r"^You \(or the provider\) declined the authorization "
-                                                  r"\(access_denied"):
-        OAUTH2.complete(config, web_client(provider), flow=flow, params=params, redirect_uri=REDIRECT_URI)
-
-
-def test_other_callback_errors_quote_the_provider_cut_short(provider):
-    flow = begin_query(web_config(provider))[1]
-    params = {"state": flow["state"], "error": "invalid_scope", "error_description": "Unknown scope x. " * 40}
-
-    with pytest.raises(AuthorizationDenied) as caught:
-        OAUTH2.complete(web_config(provider), web_client(provider), flow=flow, params=params,
-                        redirect_uri=REDIRECT_URI)
-
-    message = str(caught.value)
-    assert message.startswith("The provider did not grant the authorization (invalid_scope: Unknown scope x.")
-    assert len(message) <= 300
-
-
-@pytest.mark.parametrize("params, words", [
-    ({"code": ""}, "sent no authorization code"),
-    ({}, "sent no authorization code"),
-    ({"code": "c", "state": "forged"}, "does not belong to this authorization"),
-    ({"code": "c", "state": "é"}, "does not belong to this authorization"),
-])
-def test_a_callback_without_code_or_with_another_state_is_refused(provider, recorder, params, words):
-    config = web_config(provider, token_url=recorder.url)
-    flow = begin_query(config)[1]
-    params = {"state": flow["state"], **params}
-
-    with pytest.raises(AuthorizationDenied, match=words):
-        OAUTH2.complete(config, web_client(provider), flow=flow, params=params, redirect_uri=REDIRECT_URI)
-
-    assert recorder.received == []
-
-
-@pytest.mark.parametrize("iss", [None, "https://evil.example"])
-def test_with_an_issuer_configured_the_callback_must_name_it(provider, recorder, iss):
-    config = web_config(provider, token_url=recorder.url, issuer=provider.base_url)
-    flow = begin_query(config)[1]
-    params = {"state": flow["state"], "code": "c", **({"iss": iss} if iss else {})}
-
-    with pytest.raises(AuthorizationDenied, match="expected authorization server"):
-        OAUTH2.complete(config, web_client(provider), flow=flow, params=params, redirect_uri=REDIRECT_URI)
-
-    assert recorder.received == []
-
-
-def test_matching_issuer_or_same_origin_iss_lets_the_code_through(provider):
-    config = web_config(provider, issuer=provider.base_url)
-    flow, params = authorize(provider, config)
-
-    credentials = OAUTH2.complete(config, web_client(provider), flow=flow, params={**params, "iss": provider.base_url},
-                                  redirect_uri=REDIRECT_URI)
-    assert me(provider, credentials).status_code == 200
-
-    config = web_config(provider)
-    flow, params = authorize(provider, config)
-    credentials = OAUTH2.complete(config, web_client(provider), flow=flow,
-                                  params={**params, "iss": provider.base_url + "/"}, redirect_uri=REDIRECT_URI)
-    assert me(provider, credentials).status_code == 200
-
-
-def test_without_a_configured_issuer_an_iss_of_another_origin_is_refused(provider, recorder):
-    config = web_config(provider, token_url=recorder.url)
-    flow = begin_query(config)[1]
-    with pytest.raises(AuthorizationDenied, match="expected authorization server"):
-        OAUTH2.complete(config, web_client(provider), flow=flow,
-                        params={"state": flow["state"], "code": "c", "iss": "https://x"}, redirect_uri=REDIRECT_URI)
-    assert recorder.received == []
 
 
 # --- what goes over the wire ----------------------------------------------------------------
@@ -552,122 +383,3 @@ def test_secret_values_are_the_tokens_and_the_client_secret(provider):
 
 def test_expires_at_is_none_without_an_expiry():
     assert OAUTH2.expires_at({"access_token": "a"}) is None
-
-
-# --- a token endpoint that misbehaves -------------------------------------------------------
-
-def test_token_endpoint_500_is_provider_unavailable(provider):
-    with pytest.raises(ProviderUnavailable, match="failed \\(HTTP 500\\). Try again later.") as caught:
-        machine_token(provider, cc_config(provider, token_url=provider.fault_url("token-500")))
-
-    assert_secret_free(caught.value, provider.cc_client_secret)
-
-
-def test_slow_token_endpoint_times_out_as_provider_unavailable(provider):
-    impatient = OAuth2()
-    impatient.token_timeout = (2, 0.5)
-    config = cc_config(provider, token_url=provider.fault_url("token-slow", seconds="3"))
-    started = time.monotonic()
-
-    with pytest.raises(ProviderUnavailable, match="could not be reached.*Try again later"):
-        impatient.fetch_token(config, cc_client(provider), scopes=["read"])
-
-    assert time.monotonic() - started < 2
-
-
-def test_garbage_from_the_token_endpoint_is_provider_unavailable(provider):
-    with pytest.raises(ProviderUnavailable, match="without an access token"):
-        machine_token(provider, cc_config(provider, token_url=provider.fault_url("token-garbage")))
-
-
-def test_a_redirect_from_the_token_endpoint_is_not_followed(provider, recorder):
-    provider.reset_counts()
-    config = cc_config(provider, token_url=provider.fault_url("token-redirect", to=recorder.url))
-
-    with pytest.raises(ProviderUnavailable, match=r"redirect \(HTTP 307\), which is not followed"):
-        machine_token(provider, config)
-
-    assert recorder.received == []
-    assert provider.counts() == {"/faults/token-redirect/": 1}
-
-
-def test_a_redirect_during_refresh_or_revoke_is_not_followed(provider, recorder):
-    config = web_config(provider, refresh_url=provider.fault_url("token-redirect", to=recorder.url),
-                        revoke_url=provider.fault_url("token-redirect", to=recorder.url))
-    credentials = {"access_token": "a-canary", "refresh_token": "r-canary"}
-
-    with pytest.raises(ProviderUnavailable, match="HTTP 307"):
-        OAUTH2.refresh(config, web_client(provider), credentials)
-    with pytest.raises(ProviderUnavailable, match="HTTP 307"):
-        OAUTH2.revoke(config, web_client(provider), credentials)
-
-    assert recorder.received == []
-
-
-def test_invalid_grant_from_the_token_endpoint_is_grant_invalid(provider):
-    with pytest.raises(GrantInvalid, match="invalid_grant"):
-        machine_token(provider, cc_config(provider, token_url=provider.fault_url("invalid-grant")))
-
-
-def test_unreachable_token_endpoint_is_provider_unavailable(provider):
-    with pytest.raises(ProviderUnavailable, match=r"could not be reached: Could not connect to http://127.0.0.1:9"):
-        machine_token(provider, cc_config(provider, token_url="http://127.0.0.1:9/token"))
-
-
-def test_plain_http_token_endpoint_is_refused_unless_allowed(provider, settings):
-    settings.CONNECTORS_ALLOW_INSECURE_HTTP = False
-
-    with pytest.raises(ProviderUnavailable, match="only https:// URLs may be called"):
-        machine_token(provider)
-
-
-# --- token responses as providers bend them -------------------------------------------------
-
-def test_form_encoded_token_response(provider):
-    credentials = machine_token(provider, cc_config(provider, token_url=provider.fault_url("token-form")))
-
-    assert (credentials["token_type"], credentials["scope"]) == ("bearer", "read write")
-    assert me(provider, credentials).status_code == 200
-
-
-def test_form_encoded_token_response_in_the_code_flow(provider):
-    credentials = connect(provider, web_config(provider, token_url=provider.fault_url("token-form")))
-
-    assert credentials["refresh_token"]
-    assert me(provider, credentials).status_code == 200
-
-
-@pytest.mark.parametrize("quirk, expected", [
-    ({"expires_in": "string"}, {"expires_in": 3600}),
-    ({"expires_in": "missing"}, {"expires_in": 1234}),
-    ({"token_type": "missing"}, {"token_type": "Bearer"}),
-    ({"token_type": "lower"}, {"token_type": "bearer"}),
-], ids=["expires_in-string", "expires_in-missing", "token_type-missing", "token_type-lower"])
-def test_quirky_token_responses_give_a_working_token(provider, quirk, expected):
-    config = cc_config(provider, token_url=provider.fault_url("token-quirks", **quirk), expiry_seconds=1234)
-    before = time.time()
-
-    credentials = machine_token(provider, config)
-
-    if "expires_in" in expected:
-        assert before + expected["expires_in"] <= credentials["expires_at"] <= time.time() + expected["expires_in"]
-    else:
-        assert credentials["token_type"] == expected["token_type"]
-    assert me(provider, credentials).status_code == 200
-
-
-def test_granted_scope_narrower_than_requested_is_what_is_stored(provider):
-    config = cc_config(provider, token_url=provider.fault_url("token-quirks", scope="granted-differs"))
-
-    credentials = machine_token(provider, config, scopes=["read", "write"])
-
-    assert (credentials["scope"], credentials["requested_scope"]) == ("read", "read write")
-    assert OAUTH2.granted_scopes(credentials) == "read"
-    assert me(provider, credentials).json()["scope"] == "read"
-
-
-def test_nested_token_response_is_not_unwrapped(provider):
-    config = cc_config(provider, token_url=provider.fault_url("token-quirks", nest="data"))
-
-    with pytest.raises(ProviderUnavailable, match="without an access token"):
-        machine_token(provider, config)

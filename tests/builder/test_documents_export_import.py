@@ -1,71 +1,18 @@
-"""Connector documents: export (never a secret), import (every refusal with its JSON path), round trips."""
+"""Connector documents: export (never a secret), round trips, the Export and Import pages, the commands."""
 
 import base64
-import copy
 import json
 
 import jsonschema
 import pytest
-from django.core.files.base import ContentFile
 
-from auth_types import registry
-from builder.documents import (
-    FORMAT, MAX_DEPTH, SECRET_IN_DOCUMENT, DocumentInvalid, NotExportable, connector_document, document_json,
-    import_document,
-)
-from builder.logo import logo_thumbnail
+from builder.documents import SECRET_IN_DOCUMENT, NotExportable, connector_document, document_json, import_document
 from builder.models import Connector, ConnectorChange, Scope, Stage
 
-from tests.builder.conftest import AUTH_TYPE_KEYS, CLIENT_SECRET, CONSUMER_SECRET, configure, image_bytes
+from tests.builder.conftest import AUTH_TYPE_KEYS, CLIENT_SECRET, CONSUMER_SECRET, configure
+from tests.builder.documents_helpers import SCOPE_ROWS, comparable, document, full_connector, with_config
 
 pytestmark = pytest.mark.django_db
-
-SCOPE_ROWS = [("Read contacts", "contacts.read"), ("Write contacts", "contacts.write")]
-
-
-def full_connector(make_connector, key, name="Zylker CRM"):
-    """Return a connector with everything a document carries: logo, test request, scopes where they apply."""
-    connector = configure(make_connector(name, description="Contacts, deals (and more)."), key)
-    connector.test_method, connector.test_url = "HEAD", "https://api.example.com/v1/me"
-    connector.set_logo(logo_thumbnail(ContentFile(image_bytes(), name="logo.png")))  # as General stores it
-    connector.category, connector.documentation_url = "CRM", "https://docs.example.com/api"
-    if connector.uses_scopes:
-        connector.scope_delimiter = " "
-        for name, value in SCOPE_ROWS:
-            Scope.objects.create(connector=connector, name=name, value=value)
-    connector.save()
-    return connector
-
-
-def document(auth_type="oauth2", **connector_fields):
-    """Return a minimal valid document of auth_type; connector_fields replace (None removes) its keys."""
-    configs = {
-        "basic": {},
-        "api_key": {"parameters": [{"name": "API Key", "key": "X-API-Key", "location": "header"}]},
-        "oauth1": {"consumer_key": "ck", "request_token_url": "https://api.example.com/oauth/request_token",
-                   "authorization_url": "https://api.example.com/oauth/authorize",
-                   "token_url": "https://api.example.com/oauth/access_token"},
-        "oauth2": {"client_id": "client-1", "authorization_url": "https://api.example.com/oauth2/auth",
-                   "token_url": "https://api.example.com/oauth2/token"},
-        "bearer": {},
-        "aws_sigv4": {"service": "s3", "region": "us-east-1"},
-    }
-    body = {"name": "Zylker CRM", "auth_type": auth_type, "config": configs[auth_type]}
-    body.update(connector_fields)
-    return {"format": FORMAT, "version": 1, "connector": {k: v for k, v in body.items() if v is not None}}
-
-
-def refusal(data):
-    """Return the problems import_document reports, and check that nothing was saved."""
-    before = (Connector.objects.count(), Scope.objects.count(), ConnectorChange.objects.count())
-    with pytest.raises(DocumentInvalid) as caught:
-        import_document(data, user=None)
-    assert (Connector.objects.count(), Scope.objects.count(), ConnectorChange.objects.count()) == before
-    return caught.value.problems
-
-
-def assert_problem(problems, path, words):
-    assert any(at == path and words in message for at, message in problems), problems
 
 
 # --- export --------------------------------------------------------------------------------
@@ -110,7 +57,7 @@ def test_export_leaves_out_scopes_a_type_does_not_use(make_connector):
 
 
 def test_every_export_validates_against_the_schema(make_connector):
-    from builder.documents import _schema
+    from builder.document_format import _schema
 
     for index, key in enumerate(AUTH_TYPE_KEYS):
         connector = full_connector(make_connector, key, name=f"Zylker {index}")
@@ -118,13 +65,6 @@ def test_every_export_validates_against_the_schema(make_connector):
 
 
 # --- round trips ---------------------------------------------------------------------------
-
-def comparable(connector):
-    fields = ("name", "description", "auth_type", "config", "scope_delimiter", "test_method", "test_url",
-              "category", "documentation_url")
-    return ({name: getattr(connector, name) for name in fields}, bytes(connector.logo or b""),
-            list(connector.scopes.values_list("name", "value")))
-
 
 @pytest.mark.parametrize("key", AUTH_TYPE_KEYS)
 def test_round_trip_gives_the_same_connector_back(make_connector, builder_user, key):
@@ -210,166 +150,6 @@ def test_import_keeps_category_and_documentation_url_but_never_a_builtin_key_unl
     assert (connector.category, connector.documentation_url, connector.builtin_key) == (
         "CRM", "https://docs.example.com/", "")
     assert import_document(doc, user=None, builtin_key="zylker").builtin_key == "zylker"
-
-
-# --- refusals, each with its JSON path ------------------------------------------------------
-
-def with_config(auth_type, **fields):
-    doc = document(auth_type)
-    doc["connector"]["config"].update(fields)
-    return doc
-
-
-REFUSALS = {
-    "not JSON": ("{", "$", "This is not JSON"),
-    "not UTF-8": (b'{"a": "\xff"}', "$", "not UTF-8"),
-    "duplicate key": ('{"format": 1, "format": 2}', "$", "appears twice"),
-    "NaN": ('{"version": NaN}', "$", "This is not JSON"),
-    "not an object": ("[1, 2]", "$", "is a JSON object"),
-    "wrong format": ({**document(), "format": "something.else"}, "$.format", "not a connector document"),
-    "no format": ({"version": 1}, "$.format", "not a connector document"),
-    "unknown version": ({**document(), "version": 2}, "$.version", "not version 2"),
-    "version true": ({**document(), "version": True}, "$.version", "not version true"),
-    "unknown top-level key": ({**document(), "extra": 1}, "$.extra", "Unknown field"),
-    "no connector": ({"format": FORMAT, "version": 1}, "$.connector", "required"),
-    "unknown auth type": (document(auth_type="oauth2") | {"connector": {**document()["connector"],
-                                                                        "auth_type": "digest"}},
-                          "$.connector.auth_type", 'Use one of: "basic"'),
-    "no name": (document(name=None), "$.connector.name", "This field is required."),
-    "name type": (document(name=5), "$.connector.name", "Expected a string."),
-    "bad name": (document(name="Zylker#CRM"), "$.connector.name", "Use letters, digits, spaces"),
-    "long name": (document(name="x" * 51), "$.connector.name", "at most 50 characters"),
-    "bad description": (document(description="<script>"), "$.connector.description", "Use letters"),
-    "bad URL in config": (with_config("oauth2", token_url="ftp://example.com/token"),
-                          "$.connector.config.token_url", "Enter an absolute URL"),
-    "credentials in URL": (with_config("oauth1", token_url="https://u:p@example.com/t"),
-                           "$.connector.config.token_url", "credentials"),
-    "empty required URL": (with_config("oauth2", token_url=""), "$.connector.config.token_url", "cannot be empty"),
-    "missing required URL": (document("oauth1", config={"consumer_key": "ck"}),
-                             "$.connector.config.request_token_url", "This field is required."),
-    "grant needs authorization URL": (with_config("oauth2", authorization_url=""),
-                                      "$.connector.config.authorization_url", "needs an Authorization URL"),
-    "expiry type": (with_config("oauth2", expiry_seconds="3600"), "$.connector.config.expiry_seconds",
-                    "Expected a whole number."),
-    "unknown choice": (with_config("oauth2", client_auth="private_key_jwt"), "$.connector.config.client_auth",
-                       "Use one of"),
-    "unknown config key": (with_config("bearer", header="X"), "$.connector.config.header", "Unknown field"),
-    "api key row": (document("api_key", config={"parameters": [{"name": "Key", "key": "bad key",
-                                                                  "location": "header"}]}),
-                    "$.connector.config.parameters[0].key", "no spaces"),
-    "api key rows clash": (document("api_key", config={"parameters": [
-        {"name": "Key", "key": "X-Key", "location": "header"}, {"name": "Key 2", "key": "x-key", "location": "header"}]}),
-        "$.connector.config.parameters[1].key", "already used"),
-    "api key no rows": (document("api_key", config={"parameters": []}), "$.connector.config.parameters",
-                        "at least 1 item"),
-    "unknown AWS service": (with_config("aws_sigv4", service="nosuchservice"), "$.connector.config.service",
-                            "AWS has no service"),
-    "duplicate scope": (document(scopes=[{"name": "A", "value": "read"}, {"name": "B", "value": "write"},
-                                         {"name": "C", "value": "read"}]),
-                        "$.connector.scopes[2].value", "Duplicate value: $.connector.scopes[0].value"),
-    "scope with a space": (document(scopes=[{"name": "A", "value": "read all"}]), "$.connector.scopes[0].value",
-                           "no spaces"),
-    "scope with the delimiter": (document(scope_delimiter="+", scopes=[{"name": "A", "value": "a+b"}]),
-                                 "$.connector.scopes[0].value", "scope delimiter"),
-    "scope without value": (document(scopes=[{"name": "A"}]), "$.connector.scopes[0].value", "required"),
-    "scopes on a type without them": (document("basic", scopes=[{"name": "A", "value": "a"}]),
-                                      "$.connector.scopes", "have no OAuth scopes"),
-    "bad delimiter": (document(scope_delimiter=";"), "$.connector.scope_delimiter", "Use one of"),
-    "bad test URL": (document(test_request={"method": "GET", "url": "not a url"}), "$.connector.test_request.url",
-                     "Enter an absolute URL"),
-    "bad test method": (document(test_request={"method": "DELETE", "url": "https://a.example.com"}),
-                        "$.connector.test_request.method", "Use one of"),
-    "logo not base64": (document(logo_png="not base64!"), "$.connector.logo_png", "not base64"),
-    "logo not an image": (document(logo_png=base64.b64encode(b"GIF89a not a png").decode()),
-                          "$.connector.logo_png", "Upload a PNG, JPEG or WebP image"),
-    "documentation URL http": (document(documentation_url="http://docs.example.com"),
-                               "$.connector.documentation_url", "Use an https:// URL."),
-}
-
-
-@pytest.mark.parametrize("case", REFUSALS)
-def test_refusal_names_the_path(case):
-    data, path, words = REFUSALS[case]
-    assert_problem(refusal(copy.deepcopy(data)), path, words)
-
-
-def test_http_url_is_refused_when_insecure_http_is_off(settings):
-    settings.CONNECTORS_ALLOW_INSECURE_HTTP = False
-    problems = refusal(with_config("oauth2", token_url="http://api.example.com/token"))
-    assert ("$.connector.config.token_url", "Use an https:// URL.") in problems
-
-
-def test_http_url_is_accepted_when_insecure_http_is_on(settings):
-    settings.CONNECTORS_ALLOW_INSECURE_HTTP = True
-    assert import_document(with_config("oauth2", token_url="http://127.0.0.1:8000/token"), user=None)
-
-
-def test_a_logo_bomb_is_refused():
-    from tests.builder.conftest import bomb_png
-
-    problems = refusal(document(logo_png=base64.b64encode(bomb_png()).decode()))
-    assert_problem(problems, "$.connector.logo_png", "decompression bomb")
-
-
-def test_every_problem_is_reported_at_once_and_nothing_is_saved():
-    doc = document(name="Bad#Name", scopes=[{"name": "A", "value": "a b"}],
-                   test_request={"method": "GET", "url": "nope"})
-    doc["connector"]["config"]["token_url"] = "ftp://x"
-    paths = {path for path, _ in refusal(doc)}
-    assert {"$.connector.name", "$.connector.config.token_url", "$.connector.scopes[0].value",
-            "$.connector.test_request.url"} <= paths
-
-
-def test_every_schema_error_is_reported():
-    doc = document(name=5, description=7, scope_delimiter="x", scopes="all")
-    paths = {path for path, _ in refusal(doc)}
-    assert {"$.connector.name", "$.connector.description", "$.connector.scope_delimiter",
-            "$.connector.scopes"} <= paths
-
-
-def test_a_secret_in_a_document_is_refused_without_being_repeated():
-    problems = refusal(with_config("oauth2", client_secret=CLIENT_SECRET))
-    assert ("$.connector.config.client_secret", SECRET_IN_DOCUMENT) in problems
-    assert CLIENT_SECRET not in repr(problems)
-
-
-def test_a_document_over_one_megabyte_is_refused_before_parsing():
-    too_big = "{" + " " * (1024 * 1024) + "}"
-    assert refusal(too_big) == [("$", "The document is 1.0 MB; the limit is 1 MB.")]
-    assert_problem(refusal(too_big.encode()), "$", "the limit is 1 MB")
-    big_logo = document(logo_png="A" * (1024 * 1024))
-    assert_problem(refusal(big_logo), "$", "the limit is 1 MB")
-
-
-@pytest.mark.parametrize("text", ["[" * 200_000, '{"a":' * 100_000, "[" * 40 + "]" * 40])
-def test_a_nesting_bomb_fails_cleanly(text):
-    assert_problem(refusal(text), "$", "nested more than")
-
-
-def test_deep_nesting_inside_a_valid_document_is_refused():
-    doc = document()
-    node = doc["connector"]["config"]
-    for _ in range(MAX_DEPTH):
-        node["x"] = {}
-        node = node["x"]
-    assert_problem(refusal(doc), "$", "nested more than")
-
-
-def test_many_problems_are_capped():
-    doc = document()
-    doc["connector"]["config"].update({f"extra_{index}": 1 for index in range(200)})
-    problems = refusal(doc)
-    assert len(problems) == 51 and problems[-1][1].startswith("… and")
-
-
-def test_the_schema_is_valid_and_knows_every_auth_type():
-    from builder.documents import _schema
-
-    schema = _schema()
-    jsonschema.Draft202012Validator.check_schema(schema)
-    assert schema["$defs"]["connector"]["properties"]["auth_type"]["enum"] == [k for k, _ in registry.choices()]
-    for key, _ in registry.choices():
-        assert f"config_{key}" in schema["$defs"]
 
 
 # --- the Export and Import pages -----------------------------------------------------------
