@@ -146,6 +146,14 @@ class AuthType:
     def can_refresh(self, config, credentials):
         return False
 
+    def token_identity(self, credentials):
+        """Return what tells one issued token from the next (a refresh replaces it), or None."""
+        return None
+
+    def revoke(self, config, client, credentials):
+        """Revoke the grant at the provider; return False when there is nothing to revoke there."""
+        return False
+
     def expires_at(self, credentials):
         return None
 

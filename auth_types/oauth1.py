@@ -116,8 +116,12 @@ class OAuth1(AuthType):
     def revoke(self, config, client, credentials):
         """Ask the provider to forget the access token (a signed POST); do nothing without a Revoke URL."""
         if not config.get("revoke_url"):
-            return
+            return False
         _signed_post(REVOKE, config["revoke_url"], self.auth(config, credentials, client))
+        return True
+
+    def token_identity(self, credentials):
+        return credentials.get("oauth_token")
 
     def granted_scopes(self, credentials):
         # An OAuth1 provider grants what was asked; it has no way to say otherwise.

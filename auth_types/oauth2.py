@@ -180,6 +180,9 @@ class OAuth2(AuthType):
     def can_refresh(self, config, credentials):
         return bool(credentials.get("refresh_token")) or config.get("grant_type") == CLIENT_CREDENTIALS
 
+    def token_identity(self, credentials):
+        return credentials.get("access_token")
+
     def revoke(self, config, client, credentials):
         """Revoke the grant at the provider (RFC 7009); do nothing when the connector has no Revoke URL.
 
@@ -188,13 +191,14 @@ class OAuth2(AuthType):
         url = config.get("revoke_url")
         hint = "refresh_token" if credentials.get("refresh_token") else "access_token"
         if not url or not credentials.get(hint):
-            return
+            return False
         data = {"token": credentials[hint], "token_type_hint": hint}
         auth = self._client_auth(config, client, data)
         response = oauth_tokens.post_form(url, data=data, auth=auth, timeout=self.token_timeout,
                                           endpoint="revocation endpoint")
         oauth_tokens.raise_for_error(response, url=url, endpoint="revocation endpoint",
                                      hidden=self._hidden(config, client, data))
+        return True
 
     def _client_credentials(self, config, client, scope):
         data = {"grant_type": CLIENT_CREDENTIALS}

@@ -14,6 +14,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from requests.auth import AuthBase
 
+from .base import AuthError
+
 __all__ = ["SigV4Auth", "canonical_parts"]
 
 
@@ -61,7 +63,10 @@ def _aws_request(method, url, headers, body):
     # botocore copies a query taken from the URL verbatim, trusting it to be strictly encoded,
     # which requests does not guarantee ("a=b:c+d", raw UTF-8). Hand it the decoded pairs so it
     # encodes each name and value as SigV4 requires (as AWS does when it checks the signature).
-    request.params = parse_qsl(urlsplit(url).query, keep_blank_values=True, errors="strict")
+    try:
+        request.params = parse_qsl(urlsplit(url).query, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise AuthError("The query string is not valid percent-encoded UTF-8, so it cannot be signed.") from None
     return request
 
 

@@ -9,7 +9,7 @@ import time
 
 from django.db import transaction
 
-from auth_types.base import DIRECT, AuthError
+from auth_types.base import DIRECT, REDIRECT, AuthError
 
 from .models import Connection, ConnectionEvent
 from builder.services import save_with_unique_link_name
@@ -53,6 +53,10 @@ def authorization_begin(*, session, connector, user, redirect_uri, name="", scop
 def authorization_complete(*, session, connector, user, params, redirect_uri):
     """Finish a redirect flow from the callback's query; return the connection (created or updated)."""
     kind = connector.kind
+    if kind is None or kind.grant_kind(connector.kind_config) != REDIRECT:
+        # The connector changed type since the flow began, or this is another type's callback id.
+        session[SESSION_KEY] = {}
+        raise AuthorizationFailed("This connector no longer authorizes through the provider's pages.")
     state = kind.callback_state(params)
     flows = _flows(session)
     pending = flows.pop(state, None) if state else None

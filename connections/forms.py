@@ -46,7 +46,15 @@ class ConsoleForm(forms.Form):
         return parse_pairs(self.cleaned_data["params"], "=", "parameter")
 
     def clean_headers(self):
-        return parse_pairs(self.cleaned_data["headers"], ":", "header")
+        headers = parse_pairs(self.cleaned_data["headers"], ":", "header")
+        for name, value in headers:
+            try:
+                name.encode("ascii"), value.encode("latin-1")
+            except UnicodeEncodeError:
+                raise forms.ValidationError(
+                    f"Header “{name}”: HTTP headers hold Latin-1 text only; percent-encode other characters."
+                ) from None
+        return headers
 
     def clean(self):
         cleaned = super().clean()
@@ -56,6 +64,8 @@ class ConsoleForm(forms.Form):
                 cleaned["json"] = jsonlib.loads(body or "null")
             except ValueError as error:
                 self.add_error("body", f"This is not valid JSON: {error}.")
+            except RecursionError:
+                self.add_error("body", "This JSON is nested too deeply.")
         elif body_type == "form":
             try:
                 cleaned["data"] = parse_pairs(body, "=", "form field")

@@ -54,6 +54,10 @@ class Connection(models.Model):
     def get_absolute_url(self):
         return reverse("connections:detail", args=[self.link_name])
 
+    def record_event(self, action, *, user=None, detail=""):
+        """Add an entry to this connection's audit trail (never a secret in `detail`)."""
+        return self.events.create(action=action, user=user, detail=detail[:500])
+
     @property
     def authorized_by_provider(self):
         """True when the credentials come from the provider (OAuth) rather than typed values."""

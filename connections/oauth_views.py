@@ -13,6 +13,7 @@ from auth_types.base import REDIRECT
 from builder.models import Connector, Stage
 
 from . import authorization, services, tokens
+from .errors import ConnectionUnavailable
 from .models import Connection
 
 
@@ -123,7 +124,7 @@ class RefreshNowView(OwnConnectionActionView):
         connection = self.connection()
         try:
             tokens.connection_refresh(connection, user=request.user, force=True)
-        except (tokens.ConnectionNeedsReauthorization, tokens.TokenRefreshFailed) as error:
+        except ConnectionUnavailable as error:
             messages.error(request, str(error))
         else:
             messages.success(request, "Token refreshed.")

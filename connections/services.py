@@ -29,15 +29,11 @@ from .errors import (  # noqa: E402,F401  (re-exported: the names callers use)
 )
 
 
-def connection_record_event(*, connection, user, action, detail=""):
-    return ConnectionEvent.objects.create(connection=connection, user=user, action=action, detail=detail[:500])
-
-
 @transaction.atomic
 def connection_create(*, connector, owner, name, secrets, status=Connection.Status.CONNECTED):
     connection = Connection(connector=connector, owner=owner, name=name, secrets=secrets, status=status)
     save_with_unique_link_name(connection, link_name_from(name))
-    connection_record_event(connection=connection, user=owner, action=Action.CREATED)
+    connection.record_event(Action.CREATED, user=owner)
     return connection
 
 
@@ -46,7 +42,7 @@ def connection_update_secrets(*, connection, user, secrets):
     changed = sorted(name for name, value in secrets.items() if value != connection.secrets.get(name))
     connection.secrets = secrets
     connection.save(update_fields=["secrets", "updated_at"])
-    connection_record_event(connection=connection, user=user, action=Action.CREDENTIALS,
+    connection.record_event(Action.CREDENTIALS, user=user,
                             detail="Changed: " + ", ".join(changed) if changed else "No change")
 
 
@@ -54,13 +50,13 @@ def connection_rename(*, connection, user, name):
     old = connection.name
     connection.name = name
     connection.save(update_fields=["name", "updated_at"])
-    connection_record_event(connection=connection, user=user, action=Action.RENAMED, detail=f"{old} → {name}")
+    connection.record_event(Action.RENAMED, user=user, detail=f"{old} → {name}")
 
 
 def connection_set_enabled(*, connection, user, enabled):
     connection.enabled = enabled
     connection.save(update_fields=["enabled", "updated_at"])
-    connection_record_event(connection=connection, user=user, action=Action.ENABLED if enabled else Action.DISABLED)
+    connection.record_event(Action.ENABLED if enabled else Action.DISABLED, user=user)
 
 
 def connection_auth(connection, *, user=None):
@@ -112,12 +108,12 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     response = _send(connection, method, url, started, user=user, **kwargs)
     if response.status_code == 401 and connection.can_refresh:
         tokens.connection_refresh(connection, user=user,
-                                  stale_access_token=connection.secrets.get("access_token", ""))
+                                  stale_token=connection.connector.kind.token_identity(connection.secrets))
         response = _send(connection, method, url, started, user=user, **kwargs)
     error = "" if response.status_code < 400 else f"HTTP {response.status_code} {response.reason or ''}".strip()
     _record_use(connection, started, status=response.status_code, error=error)
-    connection_record_event(
-        connection=connection, user=user, action=Action.USED,
+    connection.record_event(
+        Action.USED, user=user,
         detail=connection_masker(connection).text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
     )
     return response
@@ -155,19 +151,23 @@ class TestResult:
 
 def connection_test(*, connection, user):
     """Run the connector's test request through the connection; record and return the result."""
+    # A connection that cannot be used (disabled, revoked, needing reauthorization) keeps its
+    # status: only a request that was actually made says whether the values work.
+    status = None
     try:
         result = _run_test(connection, user)
-    except (ConnectionUnavailable, outbound.OutboundError) as error:
+        status = Connection.Status.CONNECTED if result.ok else Connection.Status.FAILING
+    except ConnectionUnavailable as error:
         result = TestResult(False, f"The test request could not be made: {error}")
+    except outbound.OutboundError as error:
+        result = TestResult(False, f"The test request could not be made: {error}")
+        status = Connection.Status.FAILING
     # The test URL is the builder's, but a URL can still spell a value this connection holds.
     result.message = connection_masker(connection).text(result.message)
-    status = Connection.Status.CONNECTED if result.ok else Connection.Status.FAILING
-    Connection.objects.filter(pk=connection.pk).update(
-        last_test_at=timezone.now(), last_test_ok=result.ok, last_test_message=result.message[:500], status=status
-    )
+    fields = {"last_test_at": timezone.now(), "last_test_ok": result.ok, "last_test_message": result.message[:500]}
+    Connection.objects.filter(pk=connection.pk).update(**fields, **({"status": status} if status else {}))
     connection.refresh_from_db(fields=["last_test_at", "last_test_ok", "last_test_message", "status"])
-    connection_record_event(connection=connection, user=user, action=Action.TESTED,
-                            detail="passed" if result.ok else "failed")
+    connection.record_event(Action.TESTED, user=user, detail="passed" if result.ok else "failed")
     return result
 
 

@@ -10,9 +10,11 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from auth_types.base import AuthError, GrantInvalid, ProviderUnavailable
+from auth_types.base import AuthError, GrantInvalid
+from connectors_site.crypto import is_undecryptable
 
-from .errors import ConnectionNeedsReauthorization, TokenRefreshFailed
+from .errors import (ConnectionDisabled, ConnectionNeedsReauthorization, ConnectionNeedsReconfiguration,
+                     ConnectionNotAuthorized, TokenRefreshFailed)
 from .models import Connection, ConnectionEvent
 
 REFRESH_MARGIN = datetime.timedelta(seconds=60)
@@ -31,16 +33,25 @@ def store_credentials(connection, credentials):
     connection.granted_scopes = kind.granted_scopes(credentials)[:2000]
 
 
-def _event(connection, user, action, detail=""):
-    ConnectionEvent.objects.create(connection=connection, user=user, action=action, detail=detail[:500])
+def _refusal(connection):
+    """Return why no token call may be made for this (locked, current) row, or None."""
+    if connection.status == Connection.Status.NEEDS_REAUTHORIZATION:
+        return ConnectionNeedsReauthorization()
+    if not connection.enabled:
+        return ConnectionDisabled()
+    if connection.needs_reconfiguration or is_undecryptable(connection.connector.secrets):
+        return ConnectionNeedsReconfiguration()
+    if connection.status == Connection.Status.REVOKED or not connection.secrets:
+        return ConnectionNotAuthorized()
+    return None
 
 
-def connection_refresh(connection, *, user=None, force=False, stale_access_token=None):
+def connection_refresh(connection, *, user=None, force=False, stale_token=None, margin=REFRESH_MARGIN):
     """Refresh the connection's token if it (still) needs it; return the connection, up to date.
 
-    `force` refreshes even before expiry (a 401, the Refresh now button); with
-    `stale_access_token`, only if the stored token is still that one (another worker may
-    have refreshed it already).
+    Without arguments: if it expires within `margin`. `force`: now (the Refresh now button).
+    `stale_token`: if the stored token is still the one a call was refused with (a 401; another
+    worker may have refreshed it already).
     """
     connector = connection.connector
     kind = connector.kind
@@ -48,12 +59,13 @@ def connection_refresh(connection, *, user=None, force=False, stale_access_token
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
         locked.connector = connector
-        if locked.status == Connection.Status.NEEDS_REAUTHORIZATION:
-            raise ConnectionNeedsReauthorization()
-        if stale_access_token is not None:
-            needed = locked.secrets.get("access_token") == stale_access_token
+        refusal = _refusal(locked)
+        if refusal:
+            raise refusal
+        if stale_token is not None:
+            needed = kind.token_identity(locked.secrets) == stale_token
         else:
-            needed = force or expires_soon(locked)
+            needed = force or expires_soon(locked, margin=margin)
         if needed and kind.can_refresh(connector.kind_config, locked.secrets):
             try:
                 credentials = kind.refresh(connector.kind_config, connector.secrets, locked.secrets)
@@ -61,16 +73,16 @@ def connection_refresh(connection, *, user=None, force=False, stale_access_token
                 locked.status = Connection.Status.NEEDS_REAUTHORIZATION
                 locked.last_error = str(error)[:500]
                 locked.save(update_fields=["status", "last_error", "updated_at"])
-                _event(locked, user, Action.FAILED, f"Refresh refused: {error}")
+                locked.record_event(Action.FAILED, user=user, detail=f"Refresh refused: {error}")
                 failure = ConnectionNeedsReauthorization(str(error))
-            except (ProviderUnavailable, AuthError) as error:
-                _event(locked, user, Action.FAILED, f"Refresh failed, will retry: {error}")
+            except AuthError as error:  # ProviderUnavailable and the like: the grant may still be good
+                locked.record_event(Action.FAILED, user=user, detail=f"Refresh failed, will retry: {error}")
                 failure = TokenRefreshFailed(f"The token could not be refreshed now; try again later. ({error})")
             else:
                 store_credentials(locked, credentials)
                 locked.status = Connection.Status.CONNECTED
                 locked.save(update_fields=["secrets", "token_expires_at", "granted_scopes", "status", "updated_at"])
-                _event(locked, user, Action.REFRESHED)
+                locked.record_event(Action.REFRESHED, user=user)
     if failure:
         raise failure
     for field in ("secrets", "token_expires_at", "granted_scopes", "status"):
@@ -81,20 +93,19 @@ def connection_refresh(connection, *, user=None, force=False, stale_access_token
 def connection_revoke(connection, *, user):
     """Revoke the grant at the provider (when it can) and delete the local tokens whatever it answers."""
     connector = connection.connector
-    outcome = "Revoked at the provider."
-    if connection.secrets and not connection.needs_reconfiguration:
+    outcome = "Stored values deleted."
+    if connection.secrets and not connection.needs_reconfiguration and not is_undecryptable(connector.secrets):
         try:
-            connector.kind.revoke(connector.kind_config, connector.secrets, connection.secrets)
-        except (NotImplementedError, AttributeError):
-            outcome = "Stored values deleted."
-        except AuthError as error:
+            if connector.kind.revoke(connector.kind_config, connector.secrets, connection.secrets) is not False:
+                outcome = "Revoked at the provider; stored tokens deleted."
+        except (AuthError, KeyError) as error:
             outcome = f"Local tokens deleted; the provider did not confirm the revocation ({error})."
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
         locked.secrets, locked.token_expires_at = {}, None
         locked.status = Connection.Status.REVOKED
         locked.save(update_fields=["secrets", "token_expires_at", "status", "updated_at"])
-        _event(locked, user, Action.REVOKED, outcome)
+        locked.record_event(Action.REVOKED, user=user, detail=outcome)
     connection.secrets, connection.token_expires_at, connection.status = {}, None, locked.status
     return outcome
 

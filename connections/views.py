@@ -22,6 +22,11 @@ from .models import Connection
 from .oauth_views import ConnectionAuthorizeView
 
 
+def is_id(value):
+    """True for a primary key as typed in a URL: ASCII digits a database integer holds."""
+    return value.isascii() and value.isdigit() and int(value) < 2**63
+
+
 class OwnConnectionMixin(LoginRequiredMixin):
     """Every connection URL: another user's connection is a 404."""
 
@@ -47,7 +52,7 @@ class ConnectionListView(LoginRequiredMixin, ListView):
         if self.q:
             connections = connections.filter(name__icontains=self.q)
         self.connector_filter = self.request.GET.get("connector", "")
-        if self.connector_filter.isdigit():
+        if is_id(self.connector_filter):
             connections = connections.filter(connector_id=self.connector_filter)
         self.status_filter = self.request.GET.get("status", "")
         if self.status_filter in Connection.Status.values:
@@ -145,8 +150,8 @@ def console_result(response, masker, *, elapsed_ms):
     body = response.text
     try:
         body = jsonlib.dumps(response.json(), indent=2, ensure_ascii=False)
-    except ValueError:
-        pass
+    except (ValueError, RecursionError):
+        pass  # not JSON, or too deeply nested to pretty-print: shown as it came
     sent_body = sent.body.decode(errors="replace") if isinstance(sent.body, bytes) else (sent.body or "")
     return {
         "status": response.status_code,

@@ -173,6 +173,10 @@ def _send_hop(session, hop, timeout, max_bytes):
         response = session.send(prepared, stream=True, timeout=timeout, allow_redirects=False)
     except requests.RequestException as exc:
         raise _translate(exc, hop.url) from None
+    except UnicodeError:
+        # http.client encodes header values as Latin-1: anything else cannot be sent.
+        raise OutboundError(f"The request to {_safe(hop.url)} has a header that cannot be sent "
+                            "(HTTP headers are Latin-1).") from None
     try:
         response._content = _read_capped(response, max_bytes, _read_timeout(timeout))
         response._content_consumed = True  # iter_content() then serves the body read here

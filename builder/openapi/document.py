@@ -4,7 +4,7 @@ from ..documents import FORMAT, VERSION, import_document
 from .base import SchemeChoiceError
 from .parsing import parse_openapi
 from .schemes import security_schemes
-from .spec import _mapping, _ref, _url_problem, server_url
+from .spec import _list, _mapping, _ref, _url_problem, server_url
 from .text import clean_description, clean_name
 
 FALLBACK_NAME = "Imported API"
@@ -90,7 +90,7 @@ def _identity_operations(spec):
 
 
 def _needs_parameters(spec, item, operation):
-    declared = [*(item.get("parameters") or []), *(operation.get("parameters") or [])]
+    declared = [*_list(item.get("parameters")), *_list(operation.get("parameters"))]
     for parameter in declared:
         parameter = _ref(spec, parameter)
         if not isinstance(parameter, dict) or parameter.get("required"):

@@ -1,7 +1,7 @@
 """Cut a document down to the small part the import page carries from one step to the next."""
 
 from .document import _identity_operations
-from .spec import _declared_schemes, _is_swagger2, _key_text, _mapping, _ref
+from .spec import _declared_schemes, _is_swagger2, _key_text, _list, _mapping, _ref
 from .text import _SCAN_LIMIT, _text
 
 
@@ -25,8 +25,8 @@ def essentials(spec):
         kept["components"] = {"securitySchemes": schemes}
     kept["paths"] = {}
     for path, item, operation in _identity_operations(spec):
-        parameters = [_ref(spec, parameter) for parameter in [*(item.get("parameters") or []),
-                                                              *(operation.get("parameters") or [])]]
+        parameters = [_ref(spec, parameter) for parameter in [*_list(item.get("parameters")),
+                                                              *_list(operation.get("parameters"))]]
         get = {name: operation[name] for name in ("security",) if name in operation}
         kept["paths"][path] = {"get": {**get, "parameters": parameters}}
     return _plain(kept)

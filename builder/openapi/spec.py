@@ -32,13 +32,18 @@ def _mapping(value):
     return value if isinstance(value, dict) else {}
 
 
+def _list(value):
+    """Return value when the document has a list there, else an empty one (documents can be wrong)."""
+    return value if isinstance(value, list) else []
+
+
 def server_url(spec):
     """Return the absolute base URL the document names for its API, or None."""
     if _is_swagger2(spec):
         host = spec.get("host")
         if not isinstance(host, str) or not host:
             return None
-        schemes = [s for s in spec.get("schemes") or [] if s in ("http", "https")]
+        schemes = [s for s in _list(spec.get("schemes")) if s in ("http", "https")]
         # Prefer https when the document offers it: the builder refuses plain http in production.
         scheme = "https" if "https" in schemes or not schemes else schemes[0]
         base_path = spec.get("basePath") if isinstance(spec.get("basePath"), str) else ""

@@ -109,7 +109,7 @@ class ScopeDeleteView(ScopeSectionMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         connector = self.get_connector()
         ids = [kwargs["scope_pk"]] if "scope_pk" in kwargs else request.POST.getlist("selected")
-        ids = [value for value in ids if str(value).isdigit()]
+        ids = [value for value in map(str, ids) if value.isascii() and value.isdigit() and int(value) < 2**63]
         with transaction.atomic():
             deleted, _ = connector.scopes.filter(pk__in=ids).delete()
             if deleted:

@@ -390,4 +390,4 @@ def test_faulty_server_revoke(faulty_server, path, error_class):
 def test_faulty_server_revoke_accepts_any_2xx(faulty_server):
     base_url, _ = faulty_server
     credentials = {"oauth_token": "t", "oauth_token_secret": "s"}
-    assert OAUTH1.revoke(faulty_config(base_url, "/garbage"), PLAINTEXT_CONSUMER, credentials) is None
+    assert OAUTH1.revoke(faulty_config(base_url, "/garbage"), PLAINTEXT_CONSUMER, credentials) is True

@@ -261,3 +261,33 @@ class TestIssuer:
         callback = callback_from(approve_oauth2_consent(peer, start_authorization(user_client, connector)))
         user_client.get(callback)
         assert not Connection.objects.exists() and token_requests(peer) == 0
+
+
+class TestStatusIsKept:
+    def test_a_test_does_not_turn_needs_reauthorization_into_failing(self, user_client, peer):
+        connection = TestKeepingItWorking().connected(user_client, peer)
+        Connection.objects.filter(pk=connection.pk).update(status=Connection.Status.NEEDS_REAUTHORIZATION)
+        peer.reset_counts()
+        user_client.post(reverse("connections:test", args=[connection.link_name]))
+        connection.refresh_from_db()
+        assert connection.status == Connection.Status.NEEDS_REAUTHORIZATION and token_requests(peer) == 0
+
+    def test_refresh_now_after_disconnect_makes_no_token_request(self, user_client, peer):
+        connector = oauth2_connector(peer, grant="client_credentials", name="Machine")
+        user_client.post(reverse("connections:add", args=[connector.pk]), {"name": "Robot"})
+        connection = Connection.objects.get()
+        user_client.post(reverse("connections:disconnect", args=[connection.link_name]))
+        peer.reset_counts()
+        user_client.post(reverse("connections:refresh", args=[connection.link_name]))
+        connection.refresh_from_db()
+        assert connection.status == Connection.Status.REVOKED and token_requests(peer) == 0
+
+    def test_the_command_skips_a_token_refreshed_meanwhile(self, user_client, peer):
+        connection = TestKeepingItWorking().connected(user_client, peer)
+        peer.reset_counts()
+        out = StringIO()
+        # Expiring within two hours: refreshed once; the new token (an hour) is not refreshed again
+        # by a run that looks only at the next minute.
+        call_command("refresh_connections", "--within", "7200", stdout=out)
+        call_command("refresh_connections", "--within", "60", stdout=out)
+        assert token_requests(peer) == 1

@@ -3,6 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand
 
 from connections import tokens
+from connections.errors import ConnectionNeedsReauthorization, ConnectionUnavailable, TokenRefreshFailed
 
 
 class Command(BaseCommand):
@@ -20,13 +21,17 @@ class Command(BaseCommand):
                                                                         connection.secrets):
                 outcome = "skipped"
             else:
+                before = kind.token_identity(connection.secrets)
                 try:
-                    tokens.connection_refresh(connection, force=True)
-                    outcome = "refreshed"
-                except tokens.ConnectionNeedsReauthorization:
+                    # Re-read under the lock: a worker may have refreshed it a moment ago.
+                    tokens.connection_refresh(connection, margin=datetime.timedelta(seconds=within))
+                    outcome = "refreshed" if kind.token_identity(connection.secrets) != before else "skipped"
+                except ConnectionNeedsReauthorization:
                     outcome = "needs reauthorization"
-                except tokens.TokenRefreshFailed:
+                except TokenRefreshFailed:
                     outcome = "failed"
+                except ConnectionUnavailable:
+                    outcome = "skipped"
             counts[outcome] += 1
             self.stdout.write(f"{connection.link_name}: {outcome}")
         self.stdout.write(", ".join(f"{count} {label}" for label, count in counts.items()))
