@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from . import services
 from .models import SECRETS_LOST, Connector, ConnectorChange, Scope
 
 
@@ -24,7 +25,7 @@ class ConnectorAdmin(admin.ModelAdmin):
     list_display = ("name", "link_name", "auth_type", "stage", "updated_at")
     list_filter = ("stage", "auth_type")
     search_fields = ("name", "link_name", "description")
-    readonly_fields = ("auth_type", "security_configuration", "callback_id", "created_by", "created_at", "updated_at")
+    readonly_fields = ("stage", "auth_type", "security_configuration", "callback_id", "created_by", "created_at", "updated_at")
     fieldsets = (
         ("General", {"fields": ("name", "link_name", "description", "stage")}),
         ("Security configuration", {
@@ -35,6 +36,18 @@ class ConnectorAdmin(admin.ModelAdmin):
         ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
     )
     inlines = [ScopeInline, ConnectorChangeInline]
+    actions = ["mark_ready"]
+
+    @admin.action(description="Mark as Ready (only those complete and valid)")
+    def mark_ready(self, request, queryset):
+        # The stage is read-only above: the Ready gate applies here as in the builder.
+        for connector in queryset:
+            try:
+                services.connector_mark_ready(connector=connector, user=request.user)
+            except services.ConnectorNotComplete as error:
+                self.message_user(request, f"{connector}: {'; '.join(error.problems)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{connector} is Ready.", messages.SUCCESS)
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("logo")

@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView
 
-from ..models import Connector
+from ..models import Connector, Stage
 from .mixins import BUILD_PERMISSION
 
 CUSTOM = "CUSTOM CONNECTOR"
@@ -25,6 +26,9 @@ class BuiltInConnectorsView(LoginRequiredMixin, ListView):
         self.q = self.request.GET.get("q", "").strip()
         self.category = self.request.GET.get("category", "")
         connectors = Connector.objects.for_listing()
+        if not self.request.user.has_perm(BUILD_PERMISSION):
+            # A Draft custom connector is the builders' work in progress.
+            connectors = connectors.filter(Q(builtin_key__gt="") | Q(stage=Stage.READY))
         if self.q:
             connectors = connectors.filter(Q(name__icontains=self.q) | Q(description__icontains=self.q))
         elif self.category == CUSTOM:
@@ -40,7 +44,10 @@ class BuiltInConnectorsView(LoginRequiredMixin, ListView):
             Connector.objects.filter(builtin_key__gt="").values_list("category").annotate(n=Count("pk")).order_by()
         )
         categories = [(name, counts[name]) for name in sorted(counts)]
-        custom_count = Connector.objects.filter(builtin_key="").count()
+        custom = Connector.objects.filter(builtin_key="")
+        if not self.request.user.has_perm(BUILD_PERMISSION):
+            custom = custom.filter(stage=Stage.READY)
+        custom_count = custom.count()
         return super().get_context_data(
             q=self.q, category=self.category, categories=categories, custom=CUSTOM, custom_count=custom_count,
             can_build=self.request.user.has_perm(BUILD_PERMISSION), **kwargs,
@@ -55,6 +62,8 @@ class PickConnectorView(LoginRequiredMixin, View):
         if connector.is_ready:
             return redirect("connections:add", connector.pk)
         if not request.user.has_perm(BUILD_PERMISSION):
+            if not connector.builtin_key:
+                raise Http404("No such connector.")  # a Draft custom connector stays the builders' business
             return render(request, "builder/catalog_not_ready.html", {"connector": connector}, status=409)
         if not connector.builtin_key:
             return redirect("builder:general", connector.pk)

@@ -119,10 +119,22 @@ def test_saving_in_admin_keeps_the_secrets(superuser_client, oauth2_connector):
     response = superuser_client.post(change_url(oauth2_connector), data)
     assert response.status_code == 302, page(response)[-2000:]
     oauth2_connector.refresh_from_db()
-    assert (oauth2_connector.name, oauth2_connector.stage) == ("Renamed in admin", "ready")
+    # The stage is read-only in the admin (the Ready gate applies there too): a posted one is ignored.
+    assert (oauth2_connector.name, oauth2_connector.stage) == ("Renamed in admin", "draft")
     assert oauth2_connector.secrets == {"client_secret": CLIENT_SECRET}
     assert oauth2_connector.scopes.get().name == "Read all"
 
 
 def test_add_page_opens(superuser_client):
     assert superuser_client.get(reverse("admin:builder_connector_add")).status_code == 200
+
+
+def test_mark_ready_action_applies_the_ready_gate(superuser_client, oauth2_connector, make_connector):
+    incomplete = make_connector("No Security Yet")
+    url = reverse("admin:builder_connector_changelist")
+    response = superuser_client.post(url, {"action": "mark_ready", "_selected_action": [oauth2_connector.pk,
+                                                                                       incomplete.pk]}, follow=True)
+    oauth2_connector.refresh_from_db()
+    incomplete.refresh_from_db()
+    assert oauth2_connector.stage == "ready" and incomplete.stage == "draft"
+    assert "choose an Authentication Type" in page(response)

@@ -98,3 +98,16 @@ class TestPick:
         assert response.status_code == 409 and "An admin must set up" in response.content.decode()
         assert client.post(reverse("builder:pick", args=[connector.pk])).status_code == 403
         assert Connector.objects.count() == 1
+
+
+def test_end_users_do_not_see_draft_custom_connectors(client, end_user, make_connector):
+    make_connector("Secret Project")
+    ready = make_connector("Shared API", stage=Stage.READY, auth_type="bearer",
+                           config={"location": "header", "parameter_name": "Token", "parameter_key": "Authorization",
+                                   "token_prefix": "Bearer"})
+    client.force_login(end_user)
+    for params in ({"category": "CUSTOM CONNECTOR"}, {"q": "project"}, {"q": "api"}):
+        page = client.get(reverse("builder:catalog"), params).content.decode()
+        assert "Secret Project" not in page
+    assert "Shared API" in client.get(reverse("builder:catalog"), {"category": "CUSTOM CONNECTOR"}).content.decode()
+    assert client.get(reverse("builder:pick", args=[ready.pk])).status_code == 302

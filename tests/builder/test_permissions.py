@@ -34,7 +34,7 @@ BUILDER_STATUS = {
 SIGNED_IN_STATUS = {
     "logo": (200, 405),
     "catalog": (200, 405),
-    "pick": (409, 403),  # a Draft: "an admin must set it up first"
+    "pick": (404, 403),  # a Draft custom connector is the builders' business
 }
 METHODS = ("get", "post")
 CASES = [(name, method) for name in BUILDER_STATUS for method in METHODS]

@@ -40,7 +40,11 @@ def fill_oauth1(panel):
 
 
 def fill_oauth2(panel):
+    # The Authorization URL, PKCE and Issuer apply to the Authorization Code grant only.
+    by_label(panel, "Grant Type").select_option(label="Client Credentials")
+    assert not by_label(panel, "Authorization URL").is_visible()
     by_label(panel, "Grant Type").select_option(label="Authorization Code")
+    assert by_label(panel, "Authorization URL").is_visible()
     by_label(panel, "Client ID").fill("client-id-123")
     by_label(panel, "Client Secret").fill("client-secret-canary")
     by_label(panel, "Authorization URL").fill("https://www.dropbox.com/oauth2/authorize")
