@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .documents import MAX_DOCUMENT_BYTES, DocumentInvalid, connector_create, prepare_document
+from .documents import MAX_DOCUMENT_BYTES, DocumentInvalid, connector_from_prepared, prepare_document
 from .models import Connector, ConnectorChange, Scope, Stage
 
 CATALOG_DIR = Path(__file__).with_name("catalog")
@@ -88,7 +88,7 @@ def load_builtin_connectors(directory=None):
     for key, prepared in read_catalog(directory).items():
         existing = Connector.objects.select_for_update().filter(builtin_key=key).order_by("pk").first()
         if existing is None:
-            connector_create(prepared, user=None, builtin_key=key, ready_when_complete=True)
+            connector_from_prepared(prepared, user=None, builtin_key=key, ready_when_complete=True)
             result.installed.append(key)
         elif connector_update(existing, prepared):
             result.updated.append(key)

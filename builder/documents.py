@@ -34,7 +34,7 @@ __all__ = [
     "FORMAT", "VERSION", "MAX_DOCUMENT_BYTES", "MAX_DEPTH", "MAX_PROBLEMS", "SCHEMA_PATH", "SECRET_NAMES",
     "SECRET_IN_DOCUMENT", "DocumentInvalid", "parse_document", "read_document", "json_path",
     "NotExportable", "connector_document", "document_json", "export_filename",
-    "PreparedConnector", "prepare_document", "connector_create", "import_document",
+    "PreparedConnector", "prepare_document", "connector_from_prepared", "import_document",
 ]
 
 
@@ -237,7 +237,7 @@ def _checked_scopes(kind, delimiter, scopes, problems):
 
 # --- saving ------------------------------------------------------------------------------
 
-def connector_create(prepared, *, user, builtin_key="", ready_when_complete=False):
+def connector_from_prepared(prepared, *, user, builtin_key="", ready_when_complete=False):
     """Save a prepared connector as a new one (a Draft unless asked and complete) and record it."""
     connector = Connector(created_by=user, builtin_key=builtin_key, link_name=prepared.link_name, **prepared.fields)
     connector.set_logo(prepared.logo)
@@ -258,4 +258,4 @@ def connector_create(prepared, *, user, builtin_key="", ready_when_complete=Fals
 @transaction.atomic
 def import_document(data, *, user, builtin_key=""):
     """Create a new Draft connector from a document (dict, JSON text or bytes); raise DocumentInvalid."""
-    return connector_create(prepare_document(data), user=user, builtin_key=builtin_key)
+    return connector_from_prepared(prepare_document(data), user=user, builtin_key=builtin_key)

@@ -73,6 +73,20 @@ class AuthTypeChoiceForm(forms.Form):
         error_messages={"required": "Choose an Authentication Type."},
     )
 
+    def __init__(self, *args, connector, **kwargs):
+        self.connector = connector
+        super().__init__(*args, **kwargs)
+
+    def clean_auth_type(self):
+        chosen = self.cleaned_data["auth_type"]
+        in_use = self.connector.connections.count() if self.connector.auth_type else 0
+        if chosen != self.connector.auth_type and in_use:
+            raise ValidationError(
+                f"{in_use} connection{'s' if in_use != 1 else ''} use{'' if in_use != 1 else 's'} this connector's "
+                f"{self.connector.kind.name} settings; they would stop working. Delete them first, or build a new "
+                "connector for the other type.", code="type_in_use")
+        return chosen
+
 
 class TestRequestForm(forms.ModelForm):
     test_url = ServiceURLField(

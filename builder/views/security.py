@@ -21,7 +21,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
 
     def get_context_data(self, choice_form=None, config_forms=None, test_form=None, **kwargs):
         connector = self.get_connector()
-        choice_form = choice_form or AuthTypeChoiceForm(initial={"auth_type": connector.auth_type})
+        choice_form = choice_form or AuthTypeChoiceForm(initial={"auth_type": connector.auth_type}, connector=connector)
         config_forms = config_forms or security_forms(connector)
         chosen = choice_form["auth_type"].value() or ""
         panels = [
@@ -40,7 +40,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         connector = self.get_connector()
-        choice_form = AuthTypeChoiceForm(request.POST)
+        choice_form = AuthTypeChoiceForm(request.POST, connector=connector)
         config_forms = security_forms(connector, request.POST)
         test_form = TestRequestForm(request.POST, instance=connector)
         if choice_form.is_valid():

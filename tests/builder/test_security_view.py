@@ -213,3 +213,17 @@ def test_a_stored_type_no_longer_registered_breaks_no_page(builder_client, make_
     assert refused.status_code == 400
     assert "choose an Authentication Type" in page(refused)
     assert builder_client.post(security_url(connector), security_data("bearer")).status_code == 302
+
+
+def test_switching_type_is_refused_while_connections_use_the_connector(builder_client, make_connector, end_user):
+    from connections.models import Connection
+
+    connector = configure(make_connector("Zylker CRM"), "bearer")
+    Connection.objects.create(connector=connector, owner=end_user, name="In use", link_name="in_use",
+                              secrets={"token": "x"})
+    data = {"auth_type": "basic", "basic-username_name": "User", "basic-username_key": "user",
+            "basic-password_name": "Password", "basic-password_key": "password", "test_method": "GET"}
+    response = builder_client.post(reverse("builder:security", args=[connector.pk]), data)
+    assert response.status_code == 400 and "1 connection uses this connector" in response.content.decode()
+    connector.refresh_from_db()
+    assert connector.auth_type == "bearer"
