@@ -3,7 +3,7 @@ from urllib.parse import parse_qsl, urlencode
 from django import forms
 from requests.auth import AuthBase
 
-from .base import AuthError, AuthType, ConfigForm
+from .base import AuthError, AuthType, ConfigForm, OpenAPIChoice, OpenAPISchemeRefused
 from .credentials import CredentialForm, secret_text_field
 from .validators import parameter_key_validator, parameter_name_validator
 
@@ -196,3 +196,22 @@ class ApiKey(AuthType):
 
     def sensitive_names(self, config):
         return [row["key"] for row in parameter_rows(config)]
+
+    def openapi_choices(self, name, scheme, context):
+        if scheme.get("type") != "apiKey":
+            return []
+        location, parameter = scheme.get("in"), scheme.get("name")
+        if location == "cookie":
+            raise OpenAPISchemeRefused("cookies are not supported as an API key location")
+        if location not in ("header", "query"):
+            raise OpenAPISchemeRefused(f"“{str(location)[:20]}” is not a location an API key can be sent in "
+                                       "(header or query)")
+        if not isinstance(parameter, str) or not parameter:
+            raise OpenAPISchemeRefused("it names no parameter for the API key")
+        # A short description names the key well ("Your API token"); a long one is prose: the key's name then.
+        description = context.clean_name(scheme.get("description"), limit=None)
+        label = description if 0 < len(description) <= 50 else context.clean_name(name) or "API Key"
+        config = {"parameters": [{"name": label, "key": parameter, "location": location}]}
+        where = "the query string" if location == "query" else "a header"
+        return [OpenAPIChoice(name, f"apiKey in {location}", f"API Key: {parameter} in {where}",
+                              auth_type=self.key, config=config)]

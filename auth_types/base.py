@@ -5,6 +5,9 @@ models, so it can be tested without the database. The builder stores what `Confi
 returns; the connections app stores what the credential flows return.
 """
 
+import dataclasses
+import typing
+
 from django import forms
 
 SECRET_PLACEHOLDER = "Stored. Leave blank to keep it."
@@ -29,6 +32,47 @@ class ProviderUnavailable(AuthError):
 
 
 FORM, REDIRECT, DIRECT = "form", "redirect", "direct"
+
+# A key the OpenAPI importer adds to an oauth2 scheme it built from an OpenID Connect discovery
+# document (and strips from documents): what the flow object cannot say, as {"by": "OpenID Connect",
+# "clientAuth", "pkce", "revocationUrl", "issuer"}. See OAuth2.openapi_choices.
+OPENAPI_DISCOVERY = "x-discovery"
+
+
+class OpenAPISchemeRefused(ValueError):
+    """An OpenAPI security scheme cannot be imported; ``str()`` is the reason, safe to show."""
+
+
+@dataclasses.dataclass
+class OpenAPIChoice:
+    """One way to import an OpenAPI security scheme as an auth type, or (``reason`` set) why not."""
+
+    name: str       # the scheme's key, with the flow in brackets when the scheme offers several
+    kind: str       # what the document declares: "apiKey in header", "http bearer", "oauth2 implicit"
+    summary: str = ""
+    reason: str = ""
+    auth_type: str = ""
+    config: dict = dataclasses.field(default_factory=dict)
+    scopes: list = dataclasses.field(default_factory=list)  # [{"name", "value"}]
+    note: str = ""  # appended to the connector's description
+
+
+class OpenAPIContext(typing.Protocol):
+    """What a type needs from the OpenAPI importer (builder.openapi implements it)."""
+
+    max_scopes: int  # the most scopes one choice may carry
+
+    def resolve_url(self, value, what):
+        """Return value as an absolute URL; raise OpenAPISchemeRefused naming `what` when it is none."""
+
+    def clean_name(self, text, limit=50):
+        """Return text fit for a parameter's display name, cut to limit (None: not cut)."""
+
+    def clean_scope_name(self, text):
+        """Return a scope's description as its display name."""
+
+    def clean_note(self, text, limit):
+        """Return text fit for the connector's description, at most limit characters."""
 
 
 class ConfigForm(forms.Form):
@@ -119,6 +163,14 @@ class AuthType:
     granted_scopes(credentials) -> str
     revoke(config, client, credentials) -> None
     Failures raise AuthorizationDenied, GrantInvalid or ProviderUnavailable.
+
+    The OpenAPI importer asks every type about each security scheme of a document:
+    openapi_choices(name, scheme, context) -> [OpenAPIChoice]
+        [] when the scheme (a dict, $refs resolved) is not one of this type's; else one
+        choice per way to import it, refused ones with a reason. Raise OpenAPISchemeRefused
+        when the whole scheme is this type's but cannot be imported. `context` is an
+        OpenAPIContext; the importer validates each config with config_form.
+    openapi_http_scheme      the HTTP authentication scheme ("basic") this type imports, or ""
     """
 
     key = ""
@@ -128,6 +180,7 @@ class AuthType:
     config_template = "auth_types/config_form.html"
     uses_scopes = False
     uses_callback = False
+    openapi_http_scheme = ""
 
     def grant_kind(self, config):
         return FORM
@@ -162,6 +215,14 @@ class AuthType:
 
     def sensitive_names(self, config):
         return ()
+
+    def openapi_choices(self, name, scheme, context):
+        return []
+
+    def openapi_http_kind(self, scheme):
+        """Return "http <scheme>" when scheme is an OpenAPI http scheme this type imports, else ""."""
+        wanted, given = self.openapi_http_scheme, scheme.get("scheme")
+        return f"http {given}" if wanted and scheme.get("type") == "http" and str(given).lower() == wanted else ""
 
     def problems(self, config, secrets):
         """Return the reasons the stored configuration is not usable, as readable strings."""

@@ -3,7 +3,7 @@ import base64
 from django import forms
 from requests.auth import HTTPBasicAuth
 
-from .base import AuthType, ConfigForm
+from .base import AuthType, ConfigForm, OpenAPIChoice
 from .credentials import CredentialForm, secret_text_field
 from .validators import parameter_key_validator, parameter_name_validator
 
@@ -57,6 +57,7 @@ class Basic(AuthType):
         "header Authorization: Basic <value>."
     )
     config_form = BasicConfigForm
+    openapi_http_scheme = "basic"
 
     def credential_form(self, config):
         return BasicCredentialForm
@@ -68,3 +69,13 @@ class Basic(AuthType):
     def secret_values(self, config, secrets, client=None):
         pair = f"{secrets.get('username', '')}:{secrets.get('password', '')}"
         return super().secret_values(config, secrets) + [base64.b64encode(pair.encode()).decode()]
+
+    def openapi_choices(self, name, scheme, context):
+        # Swagger 2 names Basic as a type of its own; OpenAPI 3 as an http scheme.
+        kind = "basic" if scheme.get("type") == "basic" else self.openapi_http_kind(scheme)
+        if not kind:
+            return []
+        config = {"username_name": "Username", "username_key": "username",
+                  "password_name": "Password", "password_key": "password"}
+        return [OpenAPIChoice(name, kind, "Basic: the end user enters a username and a password",
+                              auth_type=self.key, config=config)]

@@ -2,7 +2,7 @@ from django import forms
 
 from requests.auth import AuthBase
 
-from .base import AuthType, ConfigForm
+from .base import AuthType, ConfigForm, OpenAPIChoice
 from .credentials import CredentialForm, secret_text_field
 from .validators import auth_scheme_validator, parameter_name_validator
 
@@ -67,9 +67,21 @@ class BearerToken(AuthType):
     name = "Bearer Token"
     description = "The end user enters a token; it is sent as Authorization: <Token Prefix> <token>."
     config_form = BearerConfigForm
+    openapi_http_scheme = "bearer"
 
     def credential_form(self, config):
         return BearerCredentialForm
 
     def auth(self, config, secrets, client=None):
         return BearerAuth(config.get("token_prefix", ""), secrets["token"])
+
+    def openapi_choices(self, name, scheme, context):
+        kind = self.openapi_http_kind(scheme)
+        if not kind:
+            return []
+        config = {"location": "header", "parameter_name": "Bearer Token", "parameter_key": HEADER_KEY,
+                  "token_prefix": "Bearer"}
+        token_format = context.clean_note(scheme.get("bearerFormat"), 40)
+        summary = "Bearer Token: Authorization: Bearer <token>" + (f" ({token_format})" if token_format else "")
+        return [OpenAPIChoice(name, kind, summary, auth_type=self.key, config=config,
+                              note=f"Bearer format: {token_format}." if token_format else "")]

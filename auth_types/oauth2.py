@@ -7,6 +7,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import json
 import secrets
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
@@ -14,7 +15,10 @@ from django import forms
 from requests.auth import HTTPBasicAuth
 
 from . import oauth_tokens
-from .base import DIRECT, REDIRECT, AuthError, AuthorizationDenied, AuthType, ConfigForm, GrantInvalid
+from .base import (
+    DIRECT, OPENAPI_DISCOVERY, REDIRECT, AuthError, AuthorizationDenied, AuthType, ConfigForm, GrantInvalid,
+    OpenAPIChoice, OpenAPISchemeRefused,
+)
 from .bearer import BearerAuth
 from .validators import ServiceURLField, auth_scheme_validator
 
@@ -26,6 +30,16 @@ CLIENT_AUTH_METHODS = [
     ("client_secret_post", "Send client ID and secret in the request body"),
 ]
 MAX_EXPIRY_SECONDS = 366 * 24 * 3600
+
+# The OpenAPI flows this type imports, Swagger 2's names for them, and why two flows are refused.
+OPENAPI_FLOWS = {"authorizationCode": AUTHORIZATION_CODE, "clientCredentials": CLIENT_CREDENTIALS}
+SWAGGER2_FLOWS = {"accessCode": "authorizationCode", "application": "clientCredentials"}
+UNSAFE_FLOWS = {
+    "implicit": "the implicit flow is not supported: it returns the token in the browser's address bar, "
+                "and the OAuth 2.0 Security Best Current Practice deprecates it",
+    "password": "the password flow is not supported: it hands the user's password to the application, "
+                "and the OAuth 2.0 Security Best Current Practice deprecates it",
+}
 
 
 class OAuth2ConfigForm(ConfigForm):
@@ -253,6 +267,59 @@ class OAuth2(AuthType):
             pair = f"{quote_plus(config.get('client_id', ''))}:{quote_plus(client_secret)}"
             values += [client_secret, base64.b64encode(pair.encode()).decode()]
         return [value for value in values if value]
+
+    # --- importing an OpenAPI oauth2 security scheme ------------------------------------------
+
+    def openapi_choices(self, name, scheme, context):
+        """Return a choice per flow of an OpenAPI oauth2 scheme; the implicit and password flows refused."""
+        if scheme.get("type") != "oauth2":
+            return []
+        if "flows" in scheme:
+            flows = scheme["flows"] if isinstance(scheme["flows"], dict) else {}
+        else:  # Swagger 2: one flow, its fields on the scheme itself
+            flow = str(scheme.get("flow", ""))
+            flows = {SWAGGER2_FLOWS.get(flow, flow): scheme}
+        if not flows:
+            raise OpenAPISchemeRefused("it declares no OAuth2 flow")
+        choices = []
+        for flow_name, flow in flows.items():
+            choice = OpenAPIChoice(name if len(flows) == 1 else f"{name} ({flow_name})", f"oauth2 {flow_name}")
+            try:
+                self._openapi_flow(choice, str(flow_name), flow if isinstance(flow, dict) else {},
+                                   scheme.get(OPENAPI_DISCOVERY) or {}, context)
+            except OpenAPISchemeRefused as error:
+                choice.reason = str(error)
+            choices.append(choice)
+        return choices
+
+    def _openapi_flow(self, choice, flow_name, flow, discovered, context):
+        """Fill choice from an OpenAPI flow object and what an OpenID Connect discovery added."""
+        if flow_name in UNSAFE_FLOWS:
+            raise OpenAPISchemeRefused(UNSAFE_FLOWS[flow_name])
+        if flow_name not in OPENAPI_FLOWS:
+            raise OpenAPISchemeRefused(f"the OAuth2 flow “{flow_name[:30]}” is not one this importer knows")
+        code, refresh = OPENAPI_FLOWS[flow_name] == AUTHORIZATION_CODE, flow.get("refreshUrl")
+        config = {
+            "grant_type": OPENAPI_FLOWS[flow_name], "client_id": "",
+            "client_auth": discovered.get("clientAuth", "client_secret_basic"),
+            "authorization_url": context.resolve_url(flow.get("authorizationUrl"), "authorization URL") if code else "",
+            "token_url": context.resolve_url(flow.get("tokenUrl"), "token URL"),
+            "revoke_url": discovered.get("revocationUrl", ""),
+            "refresh_url": context.resolve_url(refresh, "refresh URL") if refresh else "",
+            "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": discovered.get("pkce", code),
+            "issuer": discovered.get("issuer", ""),
+        }
+        scopes = []
+        for value, description in (flow["scopes"] if isinstance(flow.get("scopes"), dict) else {}).items():
+            # YAML keys may be true, null or numbers: the value is the key as JSON writes it.
+            value = json.dumps(value) if value is None or isinstance(value, bool) else str(value)
+            if value and len(value) <= 255 and value.isprintable() and not any(ch.isspace() for ch in value):
+                scopes.append({"name": context.clean_scope_name(description) or value[:100], "value": value})
+        scopes = scopes[:context.max_scopes]
+        label = dict(GRANT_TYPES)[config["grant_type"]] + (f" ({discovered['by']})" if "by" in discovered else "")
+        choice.summary = (f"OAuth2 {label}: {len(scopes)} scope{'' if len(scopes) == 1 else 's'}, "
+                          f"token URL {config['token_url']}")
+        choice.auth_type, choice.config, choice.scopes = self.key, config, scopes
 
 
 def join_scopes(config, scopes):

@@ -45,3 +45,13 @@ def all_types():
 
 def choices():
     return [(auth_type.key, auth_type.name) for auth_type in _TYPES.values()]
+
+
+def openapi_choices(name, scheme, context):
+    """Return every type's OpenAPIChoices for an OpenAPI security scheme; [] when no type imports it."""
+    return [choice for auth_type in _TYPES.values() for choice in auth_type.openapi_choices(name, scheme, context)]
+
+
+def openapi_http_schemes():
+    """Return the HTTP authentication schemes ("basic", "bearer") some type imports."""
+    return [auth_type.openapi_http_scheme for auth_type in _TYPES.values() if auth_type.openapi_http_scheme]

@@ -10,12 +10,14 @@ page carries from one step to the next. Every error's ``str()`` is safe to show 
 The modules, each importing only those listed before it:
 ``base`` (errors, Scheme), ``safe_yaml`` (the guarded YAML loader), ``parsing`` (text to a dict),
 ``spec`` (reading a parsed document, its URLs), ``text`` (cleaning names and descriptions),
-``oauth2`` and ``discovery`` (OAuth2 flows, OpenID Connect), ``schemes`` (every security scheme),
+``context`` (what the auth types ask of a document), ``discovery`` (OpenID Connect),
+``schemes`` (every security scheme: the auth types map it, through the registry),
 ``document`` (the connector document, the import), ``essentials``. Names with an underscore are
 shared among these modules only; import the rest from ``builder.openapi``.
 """
 
 from .base import DocumentRefused, OpenAPIError, Scheme, SchemeChoiceError
+from .context import MAX_SCOPES
 from .discovery import DISCOVERY_MAX_BYTES, DISCOVERY_TIMEOUT, fetch_discovery
 from .document import (
     FALLBACK_NAME,
@@ -28,7 +30,6 @@ from .document import (
     import_openapi,
 )
 from .essentials import essentials
-from .oauth2 import MAX_SCOPES, SWAGGER2_FLOWS, UNSAFE_FLOWS
 from .parsing import MAX_DOCUMENT_BYTES, parse_openapi, too_large_message
 from .safe_yaml import MAX_DEPTH, MAX_NODES
 from .schemes import ADMIN_COMPLETES, MAX_DISCOVERIES, MAX_SCHEMES, security_schemes
@@ -38,7 +39,6 @@ from .text import clean_description, clean_name, clean_parameter_name, clean_sco
 __all__ = [
     "ADMIN_COMPLETES", "DISCOVERY_MAX_BYTES", "DISCOVERY_TIMEOUT", "FALLBACK_NAME", "IDENTITY_SEGMENTS",
     "MAX_DEPTH", "MAX_DISCOVERIES", "MAX_DOCUMENT_BYTES", "MAX_NODES", "MAX_SCHEMES", "MAX_SCOPES",
-    "SWAGGER2_FLOWS", "UNSAFE_FLOWS",
     "DocumentRefused", "OpenAPIError", "Scheme", "SchemeChoiceError",
     "choose_scheme", "clean_description", "clean_name", "clean_parameter_name", "clean_scope_name",
     "connector_document_from", "document_for", "document_title", "essentials", "fetch_discovery",

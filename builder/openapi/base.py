@@ -33,7 +33,3 @@ class Scheme:
     config: dict = dataclasses.field(default_factory=dict, repr=False)
     scopes: list = dataclasses.field(default_factory=list, repr=False)
     note: str = dataclasses.field(default="", repr=False)  # appended to the connector's description
-
-
-class _Unusable(Exception):
-    """A scheme cannot be imported; the message is the reason."""

@@ -3,12 +3,12 @@
 import dataclasses
 
 from auth_types import registry
+from auth_types.base import OPENAPI_DISCOVERY, OpenAPISchemeRefused
 
-from .base import DocumentRefused, Scheme, _Unusable
-from .discovery import _openid
-from .oauth2 import _oauth2
+from .base import DocumentRefused, Scheme
+from .context import _Context
+from .discovery import _openid_scheme
 from .spec import _declared_schemes, _key_text, _ref, server_url
-from .text import _SCAN_LIMIT, clean_description, clean_parameter_name
 
 MAX_SCHEMES = 50     # real documents declare a handful; each is validated, and each choice shown
 MAX_DISCOVERIES = 3  # OpenID Connect discovery fetches per document, each up to DISCOVERY_TIMEOUT
@@ -38,23 +38,39 @@ def security_schemes(spec):
 
 
 def _choices_for(key, raw, base):
+    """Return the Schemes the auth types offer for one declared scheme, or one saying why there are none."""
     kind = str(raw.get("type", ""))
     detail = {"apiKey": raw.get("in"), "http": raw.get("scheme")}.get(kind)
     label = f"{kind} {'in ' if kind == 'apiKey' else ''}{detail}" if isinstance(detail, str) else kind
     try:
-        if kind == "apiKey":
-            return [_api_key(key, raw, label)]
-        if kind in ("http", "basic"):  # Swagger 2 names Basic as its own type
-            return [_http(key, raw, label, "basic" if kind == "basic" else str(detail).lower())]
-        if kind == "oauth2":
-            return _oauth2(key, raw, base)
-        if kind == "openIdConnect":
-            return [_openid(key, raw, base)]
+        if kind == "openIdConnect":  # its discovery document describes an OAuth2 scheme, and the types read that
+            found = registry.openapi_choices(key, _openid_scheme(raw, base), _Context(None, resolve=False))
+            found = [dataclasses.replace(choice, kind=label) for choice in found]
+        else:  # only a discovery may add OPENAPI_DISCOVERY, never the document
+            raw = {name: value for name, value in raw.items() if name != OPENAPI_DISCOVERY}
+            found = registry.openapi_choices(key, raw, _Context(base))
+        if found:
+            return [_scheme(key, choice) for choice in found]
+        if kind == "http":
+            raise OpenAPISchemeRefused(f"HTTP “{str(detail).lower()[:20]}” authentication is not supported "
+                                       f"(only {_listed(registry.openapi_http_schemes())} are)")
         if kind == "mutualTLS":
-            raise _Unusable("mutual TLS (client certificates) is not supported")
-        raise _Unusable(f"the type “{kind[:40]}” is not one this importer knows")
-    except _Unusable as error:
+            raise OpenAPISchemeRefused("mutual TLS (client certificates) is not supported")
+        raise OpenAPISchemeRefused(f"the type “{kind[:40]}” is not one this importer knows")
+    except OpenAPISchemeRefused as error:
         return [Scheme(key, label, "", False, str(error), key=key)]
+
+
+def _scheme(key, choice):
+    """Return the Scheme for an auth type's OpenAPIChoice."""
+    if choice.reason:
+        return Scheme(choice.name, choice.kind, "", False, choice.reason, key=key)
+    return Scheme(choice.name, choice.kind, choice.summary, True, key=key, auth_type=choice.auth_type,
+                  config=choice.config, scopes=choice.scopes, note=choice.note)
+
+
+def _listed(names):
+    return " and ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))
 
 
 def _checked(choice):
@@ -70,35 +86,3 @@ def _checked(choice):
         return dataclasses.replace(choice, importable=False, reason="its settings are not valid here: "
                                    + "; ".join(problems))
     return choice
-
-
-def _api_key(key, raw, kind):
-    location, parameter = raw.get("in"), raw.get("name")
-    if location == "cookie":
-        raise _Unusable("cookies are not supported as an API key location")
-    if location not in ("header", "query"):
-        raise _Unusable(f"“{str(location)[:20]}” is not a location an API key can be sent in (header or query)")
-    if not isinstance(parameter, str) or not parameter:
-        raise _Unusable("it names no parameter for the API key")
-    # A short description names the key well ("Your API token"); a long one is prose: the key's name then.
-    description = clean_parameter_name(raw.get("description"), limit=_SCAN_LIMIT)
-    name = description if 0 < len(description) <= 50 else clean_parameter_name(key) or "API Key"
-    config = {"parameters": [{"name": name, "key": parameter, "location": location}]}
-    where = "the query string" if location == "query" else "a header"
-    return Scheme(key, kind, f"API Key: {parameter} in {where}", True, key=key, auth_type="api_key", config=config)
-
-
-def _http(key, raw, kind, scheme):
-    if scheme == "basic":
-        config = {"username_name": "Username", "username_key": "username",
-                  "password_name": "Password", "password_key": "password"}
-        return Scheme(key, kind, "Basic: the end user enters a username and a password", True, key=key,
-                      auth_type="basic", config=config)
-    if scheme == "bearer":
-        config = {"location": "header", "parameter_name": "Bearer Token", "parameter_key": "Authorization",
-                  "token_prefix": "Bearer"}
-        token_format = clean_description(raw.get("bearerFormat"), 40)
-        note = f"Bearer format: {token_format}." if token_format else ""
-        summary = "Bearer Token: Authorization: Bearer <token>" + (f" ({token_format})" if token_format else "")
-        return Scheme(key, kind, summary, True, key=key, auth_type="bearer", config=config, note=note)
-    raise _Unusable(f"HTTP “{scheme[:20]}” authentication is not supported (only basic and bearer are)")

@@ -6,9 +6,8 @@ from urllib.parse import urljoin, urlsplit
 
 from django.core.exceptions import ValidationError
 
+from auth_types.base import OpenAPISchemeRefused
 from auth_types.validators import ServiceURLField
-
-from .base import _Unusable
 
 
 def _is_swagger2(spec):
@@ -70,17 +69,17 @@ def _absolute_or_none(url):
 
 
 def _resolve(url, base, label):
-    """Return url made absolute against base; raise _Unusable when it cannot be."""
+    """Return url made absolute against base; raise OpenAPISchemeRefused when it cannot be."""
     if not isinstance(url, str) or not url.strip():
-        raise _Unusable(f"it names no {label}")
+        raise OpenAPISchemeRefused(f"it names no {label}")
     url = url.strip()
     if urlsplit(url).scheme:
         return url
     if url.startswith("//"):
         return "https:" + url
     if not base:
-        raise _Unusable(f"its {label} “{url}” is relative and the document names no absolute server URL "
-                        "to resolve it against")
+        raise OpenAPISchemeRefused(f"its {label} “{url}” is relative and the document names no absolute server "
+                                   "URL to resolve it against")
     return urljoin(base, url)
 
 
