@@ -291,3 +291,25 @@ class TestStatusIsKept:
         call_command("refresh_connections", "--within", "7200", stdout=out)
         call_command("refresh_connections", "--within", "60", stdout=out)
         assert token_requests(peer) == 1
+
+
+class TestAuthorizeFormRefusals:
+    def test_empty_name_is_refused_and_nothing_starts(self, user_client, peer):
+        connector = oauth2_connector(peer)
+        response = user_client.post(reverse("connections:add", args=[connector.pk]), {"name": "", "scopes": ["read"]})
+        assert response.status_code == 400 and "This field is required" in response.content.decode()
+        assert "connection_authorizations" not in user_client.session and peer.counts().get("/o/authorize/", 0) == 0
+
+    def test_unknown_scope_is_refused(self, user_client, peer):
+        connector = oauth2_connector(peer)
+        response = user_client.post(reverse("connections:add", args=[connector.pk]),
+                                    {"name": "Mine", "scopes": ["admin"]})
+        assert response.status_code == 400 and "not one of the available choices" in response.content.decode()
+
+    def test_client_credentials_failure_is_shown_and_nothing_saved(self, user_client, peer):
+        connector = oauth2_connector(peer, grant="client_credentials", name="Machine")
+        connector.secrets = {"client_secret": "wrong-secret"}
+        connector.save()
+        response = user_client.post(reverse("connections:add", args=[connector.pk]), {"name": "Robot"})
+        assert response.status_code == 400 and not Connection.objects.exists()
+        assert "Client" in response.content.decode()
