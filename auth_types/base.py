@@ -75,6 +75,18 @@ class OpenAPIContext(typing.Protocol):
         """Return text fit for the connector's description, at most limit characters."""
 
 
+def protect_secret_fields(form, names, stored_secrets):
+    """Never render the named fields' values; make them optional (blank keeps) when a value is stored."""
+    for name in names:
+        field = form.fields[name]
+        field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+        if stored_secrets.get(name):
+            field.required = False
+            field.widget.attrs["placeholder"] = SECRET_PLACEHOLDER
+            field.help_text = " ".join(filter(None, [field.help_text, SECRET_PLACEHOLDER]))
+        field.widget.is_required = field.required
+
+
 class ConfigForm(forms.Form):
     """The Security section's fields for one auth type.
 
@@ -88,14 +100,7 @@ class ConfigForm(forms.Form):
         self.stored_config = dict(stored_config or {})
         self.stored_secrets = dict(stored_secrets or {})
         super().__init__(data, files, initial=dict(self.stored_config), **kwargs)
-        for name in self.secret_fields:
-            field = self.fields[name]
-            field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
-            if self.stored_secrets.get(name):
-                field.required = False
-                field.widget.attrs["placeholder"] = SECRET_PLACEHOLDER
-                field.help_text = " ".join(filter(None, [field.help_text, SECRET_PLACEHOLDER]))
-            field.widget.is_required = field.required
+        protect_secret_fields(self, self.secret_fields, self.stored_secrets)
 
     @classmethod
     def from_stored(cls, config, secrets):

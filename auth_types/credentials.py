@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .base import SECRET_PLACEHOLDER
+from .base import protect_secret_fields
 
 
 class CredentialForm(forms.Form):
@@ -21,12 +21,7 @@ class CredentialForm(forms.Form):
         initial = {name: value for name, value in self.stored_secrets.items() if name not in self.secret_fields}
         super().__init__(data, initial=initial, **kwargs)
         self.add_fields(config)
-        for name in self.secret_fields:
-            field = self.fields[name]
-            field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
-            if self.stored_secrets.get(name):
-                field.required = False
-                field.widget.attrs["placeholder"] = SECRET_PLACEHOLDER
+        protect_secret_fields(self, self.secret_fields, self.stored_secrets)
 
     def add_fields(self, config):
         """Add the fields this connector prompts for (labels from its config)."""

@@ -14,7 +14,7 @@ from builder.models import Connector, Stage
 
 from . import authorization, services, tokens
 from .errors import ConnectionUnavailable
-from .models import Connection
+from .mixins import OwnConnectionMixin, own_connection_or_404
 
 
 class AuthorizeForm(forms.Form):
@@ -57,8 +57,7 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
         super().setup(request, *args, **kwargs)
         self.connection = None
         if "link_name" in kwargs:
-            self.connection = get_object_or_404(Connection.objects.for_owner(request.user).select_related("connector"),
-                                                link_name=kwargs["link_name"])
+            self.connection = own_connection_or_404(request.user, kwargs["link_name"])
             self.connector = self.connection.connector
         else:
             self.connector = get_object_or_404(Connector, pk=kwargs["connector_pk"], stage=Stage.READY)
@@ -113,15 +112,9 @@ class OAuthCallbackView(LoginRequiredMixin, View):
         return response
 
 
-class OwnConnectionActionView(LoginRequiredMixin, View):
-    def connection(self):
-        return get_object_or_404(Connection.objects.for_owner(self.request.user).select_related("connector"),
-                                 link_name=self.kwargs["link_name"])
-
-
-class RefreshNowView(OwnConnectionActionView):
+class RefreshNowView(OwnConnectionMixin, View):
     def post(self, request, link_name):
-        connection = self.connection()
+        connection = self.get_object()
         try:
             tokens.connection_refresh(connection, user=request.user, force=True)
         except ConnectionUnavailable as error:
@@ -131,8 +124,8 @@ class RefreshNowView(OwnConnectionActionView):
         return redirect(connection)
 
 
-class DisconnectView(OwnConnectionActionView):
+class DisconnectView(OwnConnectionMixin, View):
     def post(self, request, link_name):
-        connection = self.connection()
+        connection = self.get_object()
         messages.success(request, tokens.connection_revoke(connection, user=request.user))
         return redirect(connection)

@@ -14,10 +14,12 @@ from django.views.generic import DeleteView, DetailView, ListView, TemplateView,
 
 from auth_types.base import FORM
 from builder.models import Connector, Stage
+from builder.views.mixins import BadRequestOnInvalidMixin
 from connectors_site import outbound
 
 from . import services
 from .forms import ConnectionNameForm, ConsoleForm
+from .mixins import OwnConnectionMixin
 from .models import Connection
 from .oauth_views import ConnectionAuthorizeView
 
@@ -25,16 +27,6 @@ from .oauth_views import ConnectionAuthorizeView
 def is_id(value):
     """True for a primary key as typed in a URL: ASCII digits a database integer holds."""
     return value.isascii() and value.isdigit() and int(value) < 2**63
-
-
-class OwnConnectionMixin(LoginRequiredMixin):
-    """Every connection URL: another user's connection is a 404."""
-
-    def get_queryset(self):
-        return Connection.objects.for_owner(self.request.user).select_related("connector")
-
-    def get_object(self, queryset=None):
-        return get_object_or_404(self.get_queryset(), link_name=self.kwargs["link_name"])
 
 
 class ConnectionListView(LoginRequiredMixin, ListView):
@@ -184,7 +176,7 @@ class ConnectionToggleView(OwnConnectionMixin, View):
         return redirect(connection)
 
 
-class ConnectionRenameView(OwnConnectionMixin, UpdateView):
+class ConnectionRenameView(OwnConnectionMixin, BadRequestOnInvalidMixin, UpdateView):
     template_name = "connections/connection_rename.html"
     form_class = ConnectionNameForm
     context_object_name = "connection"
@@ -195,11 +187,6 @@ class ConnectionRenameView(OwnConnectionMixin, UpdateView):
         services.connection_rename(connection=self.object, user=self.request.user, name=form.cleaned_data["name"])
         messages.success(self.request, "Connection renamed; its link name stays the same.")
         return redirect(self.object)
-
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 @method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")

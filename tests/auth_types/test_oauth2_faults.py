@@ -11,22 +11,10 @@ import pytest
 from auth_types.base import AuthorizationDenied, GrantInvalid, ProviderUnavailable
 from auth_types.oauth2 import OAuth2
 from tests.auth_types.oauth2_helpers import (
-    OAUTH2, REDIRECT_URI, Recorder, assert_secret_free, authorize, begin_query, cc_client, cc_config, connect,
+    OAUTH2, REDIRECT_URI, assert_secret_free, authorize, begin_query, cc_client, cc_config, connect,
     machine_token, me, web_client, web_config,
 )
 
-
-@pytest.fixture
-def provider(oauth2_provider):
-    oauth2_provider.set_redirect_uris(REDIRECT_URI)
-    return oauth2_provider
-
-
-@pytest.fixture
-def recorder():
-    server = Recorder().start()
-    yield server
-    server.stop()
 
 
 # --- callbacks that are refused: declined, an error, another state or issuer ----------------------

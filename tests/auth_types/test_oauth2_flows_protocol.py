@@ -16,23 +16,11 @@ from auth_types.base import DIRECT, REDIRECT, GrantInvalid, ProviderUnavailable
 from auth_types.oauth2 import pkce_challenge
 from connectors_site import outbound
 from tests.auth_types.oauth2_helpers import (
-    OAUTH2, REDIRECT_URI, Recorder, assert_secret_free, authorize, begin_query, cc_client, cc_config, connect,
+    OAUTH2, REDIRECT_URI, assert_secret_free, authorize, begin_query, cc_client, cc_config, connect,
     machine_token, me, web_client, web_config,
 )
 from tests.peers.oauth2_server.launcher import start_oauth2_peer
 
-
-@pytest.fixture
-def provider(oauth2_provider):
-    oauth2_provider.set_redirect_uris(REDIRECT_URI)
-    return oauth2_provider
-
-
-@pytest.fixture
-def recorder():
-    server = Recorder().start()
-    yield server
-    server.stop()
 
 
 # --- begin(): the authorization URL ---------------------------------------------------------
