@@ -35,7 +35,7 @@ FORM, REDIRECT, DIRECT = "form", "redirect", "direct"
 
 # A key the OpenAPI importer adds to an oauth2 scheme it built from an OpenID Connect discovery
 # document (and strips from documents): what the flow object cannot say, as {"by": "OpenID Connect",
-# "clientAuth", "pkce", "revocationUrl", "issuer"}. See OAuth2.openapi_choices.
+# "clientAuth", "pkce", "revocationUrl", "issuer", "issParameter"}. See OAuth2.openapi_choices.
 OPENAPI_DISCOVERY = "x-discovery"
 
 
