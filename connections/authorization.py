@@ -99,7 +99,7 @@ def _save(*, connector, user, credentials, name, connection_id):
     connection.connector = connector
     store_credentials(connection, credentials)
     connection.status = Connection.Status.CONNECTED
-    connection.last_error = ""
+    connection.last_error = connection.token_error = ""
     if connection.pk:
         connection.save()
     else:

@@ -166,6 +166,9 @@ class AuthlibOAuth1Peer(OAuth1Peer):
     counter: Counter = field(default=None, repr=False)
     counter_lock: object = field(default=None, repr=False)
 
+    def revoke_all_access_tokens(self):
+        self.store.clear()
+
     def counts(self):
         with self.counter_lock:
             return dict(self.counter)

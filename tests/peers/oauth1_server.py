@@ -315,6 +315,11 @@ class OAuth1Peer:
             raise AssertionError(f"The peer did not redirect: {answer.status_code} {answer.text[:500]}")
         return answer.headers["Location"]
 
+    def revoke_all_access_tokens(self):
+        """Forget every access token issued, as a provider does when a user revokes the application."""
+        with self.store.lock:
+            self.store.access_tokens.clear()
+
     def counts(self):
         with self.store.lock:
             return dict(self.store.counts)

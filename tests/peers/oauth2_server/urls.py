@@ -11,6 +11,8 @@ urlpatterns = [
     path("o/", include((base_urlpatterns + oidc_urlpatterns, "oauth2_provider"))),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("api/me/", views.me),
+    path("api/me-403/", views.me_403),
+    path("api/me-200-error/", views.me_200_error),
     path("api/write/", views.write),
     path("health/", views.health),
     path("faults/token-500/", faults.token_500),

@@ -69,6 +69,24 @@ def me(request):
 
 
 @csrf_exempt
+def me_403(request):
+    """Answer like ``me``, but 403 to a missing, expired or revoked token (as some APIs do)."""
+    response = _protected(request, [])
+    if response.status_code == 401:
+        response.status_code = 403
+    return response
+
+
+@csrf_exempt
+def me_200_error(request):
+    """Answer like ``me``, but 200 {"ok": false, "error": "token_expired"} to a bad token (Slack's style)."""
+    response = _protected(request, [])
+    if response.status_code == 401:
+        return JsonResponse({"ok": False, "error": "token_expired"})
+    return response
+
+
+@csrf_exempt
 def write(request):
     """Answer like ``me`` but only to a token granted the "write" scope."""
     return _protected(request, ["write"])
