@@ -51,6 +51,7 @@ class ConnectorAdmin(BadRequestOnInvalidAdminMixin, admin.ModelAdmin):
                        "callback_id"),
             "description": "Edit the authentication settings in the builder; secrets are never shown.",
         }),
+        ("When a token has expired", {"fields": ("expiry_statuses", "expiry_body_field", "expiry_body_value")}),
         ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
     )
     inlines = [ScopeInline, ConnectorChangeInline]

@@ -7,7 +7,7 @@ from django.views.generic import TemplateView
 from auth_types import registry
 
 from .. import services
-from ..forms import AuthTypeChoiceForm, TestRequestForm, security_forms
+from ..forms import AuthTypeChoiceForm, ApiSettingsForm, security_forms
 from ..models import SECRETS_LOST
 from .mixins import ConnectorSectionMixin
 
@@ -32,7 +32,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
         return super().get_context_data(
             choice_form=choice_form,
             panels=panels,
-            test_form=test_form or TestRequestForm(instance=connector),
+            test_form=test_form or ApiSettingsForm(instance=connector),
             callback_url=callback_url,
             secrets_lost_message=SECRETS_LOST,
             **kwargs,
@@ -42,7 +42,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
         connector = self.get_connector()
         choice_form = AuthTypeChoiceForm(request.POST, connector=connector)
         config_forms = security_forms(connector, request.POST)
-        test_form = TestRequestForm(request.POST, instance=connector)
+        test_form = ApiSettingsForm(request.POST, instance=connector)
         if choice_form.is_valid():
             auth_type = registry.get(choice_form.cleaned_data["auth_type"])
             config_form = config_forms[auth_type.key]
