@@ -5,12 +5,12 @@ from django.utils.html import format_html, format_html_join
 from connectors_site.admin_forms import BadRequestOnInvalidAdminMixin, PageRulesAdminForm
 
 from . import services
-from .forms import GeneralForm, ScopeDelimiterForm, ScopeForm, TestRequestForm
+from .forms import GeneralForm, ScopeDelimiterForm, ScopeForm, ApiSettingsForm
 from .models import SECRETS_LOST, Connector, ConnectorChange, Scope
 
 
 class ConnectorAdminForm(PageRulesAdminForm):
-    page_forms = (GeneralForm, TestRequestForm, ScopeDelimiterForm)
+    page_forms = (GeneralForm, ApiSettingsForm, ScopeDelimiterForm)
 
 
 class ScopeInlineFormSet(BaseInlineFormSet):

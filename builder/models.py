@@ -173,7 +173,7 @@ class Scope(models.Model):
     value = models.CharField("Scope Value", max_length=255)
 
     class Meta:
-        ordering = ["name", "pk"]
+        ordering = ["pk"]  # the order they were entered in (and exported in)
         constraints = [
             models.UniqueConstraint(fields=["connector", "value"], name="unique_scope_value_per_connector")
         ]
