@@ -40,8 +40,11 @@ def test_denied_authorization_saves_nothing(user_client, oauth1_provider):
     provider_url = start_authorization(user_client, connector)
     token = query(provider_url)["oauth_token"]
     response = user_client.get(f"{connector.callback_path()}?denied={token}")
-    assert response["Location"] == reverse("microservices")
+    # Back to Add Connection, which says what happened and offers Try again.
+    assert response["Location"] == f"{reverse('connections:add', args=[connector.pk])}?failed=1"
     assert not Connection.objects.exists()
+    page = user_client.get(response["Location"]).content.decode()
+    assert "Sandbox OAuth1: " in page and ">Try again</button>" in page
 
 
 def test_disconnect_revokes(user_client, oauth1_provider):
