@@ -1,12 +1,29 @@
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
+from connectors_site.admin_forms import BadRequestOnInvalidAdminMixin, PageRulesAdminForm
+
 from . import services
+from .forms import GeneralForm, ScopeDelimiterForm, ScopeForm, ApiSettingsForm
 from .models import SECRETS_LOST, Connector, ConnectorChange, Scope
+
+
+class ConnectorAdminForm(PageRulesAdminForm):
+    page_forms = (GeneralForm, ApiSettingsForm, ScopeDelimiterForm)
+
+
+class ScopeInlineFormSet(BaseInlineFormSet):
+    """Scope rows checked by the builder's scope form, against the connector being saved with them."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "connector": self.instance}
 
 
 class ScopeInline(admin.TabularInline):
     model = Scope
+    form = ScopeForm
+    formset = ScopeInlineFormSet
     extra = 0
 
 
@@ -21,7 +38,8 @@ class ConnectorChangeInline(admin.TabularInline):
 
 
 @admin.register(Connector)
-class ConnectorAdmin(admin.ModelAdmin):
+class ConnectorAdmin(BadRequestOnInvalidAdminMixin, admin.ModelAdmin):
+    form = ConnectorAdminForm
     list_display = ("name", "link_name", "auth_type", "stage", "updated_at")
     list_filter = ("stage", "auth_type")
     search_fields = ("name", "link_name", "description")
@@ -33,6 +51,7 @@ class ConnectorAdmin(admin.ModelAdmin):
                        "callback_id"),
             "description": "Edit the authentication settings in the builder; secrets are never shown.",
         }),
+        ("When a token has expired", {"fields": ("expiry_statuses", "expiry_body_field", "expiry_body_value")}),
         ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
     )
     inlines = [ScopeInline, ConnectorChangeInline]

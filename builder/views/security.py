@@ -7,7 +7,7 @@ from django.views.generic import TemplateView
 from auth_types import registry
 
 from .. import services
-from ..forms import AuthTypeChoiceForm, TestRequestForm, security_forms
+from ..forms import AuthTypeChoiceForm, ApiSettingsForm, security_forms
 from ..models import SECRETS_LOST
 from .mixins import ConnectorSectionMixin
 
@@ -33,7 +33,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
             choice_form=choice_form,
             panels=panels,
             active_form=config_forms.get(chosen),
-            test_form=test_form or TestRequestForm(instance=connector),
+            test_form=test_form or ApiSettingsForm(instance=connector),
             callback_url=callback_url,
             secrets_lost_message=SECRETS_LOST,
             **kwargs,
@@ -43,7 +43,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
         connector = self.get_connector()
         choice_form = AuthTypeChoiceForm(request.POST, connector=connector)
         config_forms = security_forms(connector, request.POST)
-        test_form = TestRequestForm(request.POST, instance=connector)
+        test_form = ApiSettingsForm(request.POST, instance=connector)
         if choice_form.is_valid():
             auth_type = registry.get(choice_form.cleaned_data["auth_type"])
             config_form = config_forms[auth_type.key]

@@ -65,13 +65,13 @@ def test_oauth2_consent_call_refresh_revoke(page, screenshot, make_user, live_se
 
     first_token = Connection.objects.get().secrets["access_token"]
     page.get_by_role("button", name="Refresh now").click()
-    assert page.get_by_text("Token refreshed.").is_visible()
+    expect(page.get_by_text("Token refreshed.")).to_be_visible()
     assert Connection.objects.get().secrets["access_token"] != first_token
 
     page.get_by_role("button", name="Disconnect").click()
     page.get_by_role("dialog").get_by_role("button", name="Disconnect").click()
     expect(page.get_by_test_id("connection-status")).to_have_text("Revoked")  # the form is sent after the dialog closes
-    assert page.get_by_role("link", name="Reauthorize").is_visible()
+    expect(page.get_by_role("link", name="Reauthorize")).to_be_visible()
     screenshot("oauth2-5-revoked")
 
 

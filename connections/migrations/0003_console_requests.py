@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0001_initial'),
+        ('connections', '0002_connection_token_error'),
     ]
 
     operations = [
