@@ -33,7 +33,8 @@ class ConsoleForm(forms.Form):
 
     method = forms.ChoiceField(choices=[(m, m) for m in METHODS], initial="GET")
     url = forms.URLField(label="URL", max_length=2000, assume_scheme="https",
-                         widget=forms.URLInput(attrs={"placeholder": "https://api.example.com/v1/..."}))
+                         widget=forms.URLInput(attrs={"placeholder": "https://api.example.com/v1/...",
+                                                      "class": "font-monospace"}))
     params = forms.CharField(label="Query parameters", required=False,
                              widget=forms.Textarea(attrs={"rows": 2, "placeholder": "name=value, one per line"}))
     headers = forms.CharField(required=False,
