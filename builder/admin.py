@@ -33,6 +33,7 @@ class ConnectorAdmin(admin.ModelAdmin):
                        "callback_id"),
             "description": "Edit the authentication settings in the builder; secrets are never shown.",
         }),
+        ("API", {"fields": ("base_url", "api_origins", "other_hosts")}),
         ("When a token has expired", {"fields": ("expiry_statuses", "expiry_body_field", "expiry_body_value")}),
         ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
     )
