@@ -1,12 +1,39 @@
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
-from . import services
+from connectors_site.admin_forms import BadRequestOnInvalidAdminMixin, PageRulesAdminForm
+
+from . import api_origins, services
+from .forms import GeneralForm, ScopeDelimiterForm, ScopeForm, ApiSettingsForm
 from .models import SECRETS_LOST, Connector, ConnectorChange, Scope
+
+
+class ConnectorAdminForm(PageRulesAdminForm):
+    page_forms = (GeneralForm, ApiSettingsForm, ScopeDelimiterForm)
+    # As in Security: one origin per line (the page form reads the same posted text).
+    api_origins = ApiSettingsForm.base_fields["api_origins"].__class__(
+        label="Other API hosts", required=False, help_text=ApiSettingsForm.base_fields["api_origins"].help_text)
+
+    def clean(self):
+        cleaned = super().clean()
+        test_url = cleaned.get("test_url") or ""
+        if not cleaned.get("base_url") and "://" in test_url and "base_url" in self.fields:
+            cleaned["base_url"] = api_origins.origin(test_url)  # as Security does
+        return cleaned
+
+
+class ScopeInlineFormSet(BaseInlineFormSet):
+    """Scope rows checked by the builder's scope form, against the connector being saved with them."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "connector": self.instance}
 
 
 class ScopeInline(admin.TabularInline):
     model = Scope
+    form = ScopeForm
+    formset = ScopeInlineFormSet
     extra = 0
 
 
@@ -21,7 +48,8 @@ class ConnectorChangeInline(admin.TabularInline):
 
 
 @admin.register(Connector)
-class ConnectorAdmin(admin.ModelAdmin):
+class ConnectorAdmin(BadRequestOnInvalidAdminMixin, admin.ModelAdmin):
+    form = ConnectorAdminForm
     list_display = ("name", "link_name", "auth_type", "stage", "updated_at")
     list_filter = ("stage", "auth_type")
     search_fields = ("name", "link_name", "description")

@@ -32,6 +32,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
         return super().get_context_data(
             choice_form=choice_form,
             panels=panels,
+            active_form=config_forms.get(chosen),
             test_form=test_form or ApiSettingsForm(instance=connector),
             callback_url=callback_url,
             secrets_lost_message=SECRETS_LOST,
@@ -52,9 +53,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
                     config_form=config_form, test_form=test_form,
                 )
                 messages.success(request, "Authentication parameters saved.")
-                if auth_type.uses_scopes:
-                    return redirect("builder:scopes", connector.pk)
-                return redirect("builder:security", connector.pk)
+                return redirect(self.next_step_url())
         # Refused: the page shows the stored connector around the posted values.
         connector.refresh_from_db()
         context = self.get_context_data(choice_form=choice_form, config_forms=config_forms, test_form=test_form)

@@ -19,7 +19,7 @@ def base_url_from_test_request(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('builder', '0004_connector_expiry_signals'),
+        ('builder', '0005_merge_expiry_signals_and_scope_order'),
     ]
 
     operations = [
