@@ -276,7 +276,8 @@ def connector_from_prepared(prepared, *, user, builtin_key="", ready_when_comple
     Scope.objects.bulk_create(Scope(connector=connector, name=name, value=value) for name, value in prepared.scopes)
     fields = ["name", "link_name", "auth_type", *connector.config]
     fields += [name for name in ("description", "logo", "test_url", "category", "documentation_url",
-                                 "expiry_body_field", "base_url", "api_origins") if getattr(connector, name)] + (["scopes"] if prepared.scopes else [])
+                                 "expiry_body_field", "base_url", "api_origins") if getattr(connector, name)]
+    fields += ["scopes"] if prepared.scopes else []
     connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.CREATED, fields=fields)
     return connector
 

@@ -79,7 +79,6 @@ def connection_auth(connection, *, user=None):
         except TokenRefreshFailed:
             if tokens.expires_soon(connection, margin=datetime.timedelta(0)):
                 raise  # expired: nothing to call with; otherwise the current token still works
-
     connector = connection.connector
     try:
         return connector.kind.auth(connector.kind_config, connection.secrets, client=connector.secrets)
@@ -142,7 +141,8 @@ def connection_url(connection, url):
         url = api_origins.resolve(connector, url)
     except api_origins.NotAnApiUrl as error:
         raise DestinationRefused(str(error)) from None
-    if not api_origins.is_api_url(connector, url) and connector.other_hosts != api_origins.OtherHosts.WITHOUT_CREDENTIALS:
+    elsewhere_allowed = connector.other_hosts == api_origins.OtherHosts.WITHOUT_CREDENTIALS
+    if not api_origins.is_api_url(connector, url) and not elsewhere_allowed:
         raise DestinationRefused(api_origins.refusal(connector, url))
     return url
 
