@@ -67,9 +67,17 @@ def validate_origins(values):
                                   code="invalid_origins")
 
 
+def base_url(connector):
+    """Return the connector's Base URL; without one, the origin of its test request (as Security fills it in)."""
+    if connector.base_url:
+        return connector.base_url
+    return origin(connector.test_url) if "://" in (connector.test_url or "") else ""
+
+
 def api_origins(connector):
     """Return the origins the connector's credentials may be sent to: the Base URL's, then the listed ones."""
-    found = [origin(connector.base_url)] if connector.base_url else []
+    base = base_url(connector)
+    found = [origin(base)] if base else []
     return list(dict.fromkeys(found + list(connector.api_origins or [])))
 
 
@@ -80,9 +88,10 @@ def resolve(connector, url):
         return url
     if url.startswith("//"):
         raise NotAnApiUrl("Give a full URL (https://...) or a path relative to the connector's Base URL.")
-    if not connector.base_url:
+    base = base_url(connector)
+    if not base:
         raise NotAnApiUrl("This connector has no Base URL: give a full URL (https://...).")
-    return connector.base_url.rstrip("/") + "/" + url.lstrip("/")
+    return base.rstrip("/") + "/" + url.lstrip("/")
 
 
 def is_api_url(connector, url):
