@@ -62,6 +62,8 @@ def bench_list_page(client):
 
 def bench_connection_call(user, httpbin_url):
     connector = Connector.objects.get(link_name="service_00000")
+    connector.base_url = httpbin_url  # credentials go only to the connector's API origins
+    connector.save(update_fields=["base_url"])
     connection = Connection.objects.create(connector=connector, owner=user, name="Bench", link_name="bench",
                                            status=Connection.Status.CONNECTED, secrets={"token": "bench-token"})
     url = f"{httpbin_url}/bearer"

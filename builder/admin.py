@@ -4,13 +4,23 @@ from django.utils.html import format_html, format_html_join
 
 from connectors_site.admin_forms import BadRequestOnInvalidAdminMixin, PageRulesAdminForm
 
-from . import services
+from . import api_origins, services
 from .forms import GeneralForm, ScopeDelimiterForm, ScopeForm, ApiSettingsForm
 from .models import SECRETS_LOST, Connector, ConnectorChange, Scope
 
 
 class ConnectorAdminForm(PageRulesAdminForm):
     page_forms = (GeneralForm, ApiSettingsForm, ScopeDelimiterForm)
+    # As in Security: one origin per line (the page form reads the same posted text).
+    api_origins = ApiSettingsForm.base_fields["api_origins"].__class__(
+        label="Other API hosts", required=False, help_text=ApiSettingsForm.base_fields["api_origins"].help_text)
+
+    def clean(self):
+        cleaned = super().clean()
+        test_url = cleaned.get("test_url") or ""
+        if not cleaned.get("base_url") and "://" in test_url and "base_url" in self.fields:
+            cleaned["base_url"] = api_origins.origin(test_url)  # as Security does
+        return cleaned
 
 
 class ScopeInlineFormSet(BaseInlineFormSet):
@@ -51,6 +61,7 @@ class ConnectorAdmin(BadRequestOnInvalidAdminMixin, admin.ModelAdmin):
                        "callback_id"),
             "description": "Edit the authentication settings in the builder; secrets are never shown.",
         }),
+        ("API", {"fields": ("base_url", "api_origins", "other_hosts")}),
         ("When a token has expired", {"fields": ("expiry_statuses", "expiry_body_field", "expiry_body_value")}),
         ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
     )

@@ -26,6 +26,9 @@ SECTION_OF = {
     "documentation_url": ConnectorChange.Action.GENERAL,
     "auth_type": ConnectorChange.Action.SECURITY, "config": ConnectorChange.Action.SECURITY,
     "test_method": ConnectorChange.Action.SECURITY, "test_url": ConnectorChange.Action.SECURITY,
+    "base_url": ConnectorChange.Action.SECURITY, "api_origins": ConnectorChange.Action.SECURITY,
+    "other_hosts": ConnectorChange.Action.SECURITY, "expiry_statuses": ConnectorChange.Action.SECURITY,
+    "expiry_body_field": ConnectorChange.Action.SECURITY, "expiry_body_value": ConnectorChange.Action.SECURITY,
     "scope_delimiter": ConnectorChange.Action.SCOPES, "scopes": ConnectorChange.Action.SCOPES,
     "stage": ConnectorChange.Action.READY,
 }

@@ -19,7 +19,7 @@ from django.forms import BaseFormSet
 
 from auth_types import registry
 
-from . import expiry
+from . import api_origins, expiry
 from .document_format import (
     FORMAT, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_PROBLEMS, SCHEMA_PATH, SECRET_IN_DOCUMENT, SECRET_NAMES, VERSION,
     DocumentInvalid, _config_schema, json_path, parse_document, read_document,
@@ -67,6 +67,12 @@ def connector_document(connector):
     }
     if _expiry_signal(connector):
         body["expiry_signal"] = _expiry_signal(connector)
+    if connector.base_url:
+        body["base_url"] = connector.base_url
+    if connector.api_origins:
+        body["api_origins"] = list(connector.api_origins)
+    if connector.other_hosts != api_origins.OtherHosts.REFUSE:
+        body["other_hosts"] = connector.other_hosts
     if connector.logo:
         body["logo_png"] = base64.b64encode(bytes(connector.logo)).decode("ascii")
     for name in ("category", "documentation_url"):
@@ -171,6 +177,8 @@ def _checked_config(kind, config, problems):
 
 # A form field of ApiSettingsForm and where a document holds it.
 API_SETTINGS_PATHS = {
+    "base_url": "$.connector.base_url", "api_origins": "$.connector.api_origins",
+    "other_hosts": "$.connector.other_hosts",
     "test_method": "$.connector.test_request.method", "test_url": "$.connector.test_request.url",
     "expiry_statuses": "$.connector.expiry_signal.statuses",
     "expiry_body_field": "$.connector.expiry_signal.body.field",
@@ -183,7 +191,9 @@ def _checked_api_settings(connector, problems):
     test = connector.get("test_request") or {"method": "GET", "url": ""}
     signal = connector.get("expiry_signal") or {}
     body = signal.get("body") or {}
-    data = {"test_method": test["method"], "test_url": test["url"],
+    data = {"base_url": connector.get("base_url", ""), "api_origins": "\n".join(connector.get("api_origins", [])),
+            "other_hosts": connector.get("other_hosts", api_origins.OtherHosts.REFUSE),
+            "test_method": test["method"], "test_url": test["url"],
             "expiry_statuses": expiry.choice_for(signal.get("statuses", [401])),
             "expiry_body_field": body.get("field", ""), "expiry_body_value": body.get("value", "")}
     form = ApiSettingsForm(data, instance=Connector())
@@ -266,7 +276,8 @@ def connector_from_prepared(prepared, *, user, builtin_key="", ready_when_comple
     Scope.objects.bulk_create(Scope(connector=connector, name=name, value=value) for name, value in prepared.scopes)
     fields = ["name", "link_name", "auth_type", *connector.config]
     fields += [name for name in ("description", "logo", "test_url", "category", "documentation_url",
-                                 "expiry_body_field") if getattr(connector, name)] + (["scopes"] if prepared.scopes else [])
+                                 "expiry_body_field", "base_url", "api_origins") if getattr(connector, name)]
+    fields += ["scopes"] if prepared.scopes else []
     connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.CREATED, fields=fields)
     return connector
 

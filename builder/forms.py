@@ -2,8 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from auth_types import registry
-from auth_types.validators import ServiceURLField
+from auth_types.validators import ServiceURLField, validate_service_url
 
+from . import api_origins
 from .logo import logo_thumbnail
 from .models import Connector, Scope, ScopeDelimiter
 
@@ -88,21 +89,62 @@ class AuthTypeChoiceForm(forms.Form):
         return chosen
 
 
-class ApiSettingsForm(forms.ModelForm):
-    """The connector's settings about its API itself: the test request and the expiry signals."""
+class OriginsField(forms.CharField):
+    """API origins, one per line, as a list; each checked and normalised (builder.api_origins)."""
 
-    test_url = ServiceURLField(
-        label="Test request URL", required=False,
-        help_text="Optional: a request made right after a connection is authorized, to check it works "
-        "(for example https://api.example.com/v1/me).",
+    widget = forms.Textarea(attrs={"rows": 2, "placeholder": "https://uploads.example.com"})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        lines = [line.strip() for line in (value or "").splitlines() if line.strip()]
+        if len(lines) > api_origins.MAX_ORIGINS:
+            raise ValidationError(f"List at most {api_origins.MAX_ORIGINS} origins.")
+        errors, origins = [], []
+        for line in lines:
+            try:
+                origins.append(api_origins.clean_origin(line))
+            except ValidationError as error:
+                errors += error.messages
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(origins))
+
+    def has_changed(self, initial, data):
+        return (initial or []) != self.to_python(data)
+
+
+class ApiSettingsForm(forms.ModelForm):
+    """The connector's settings about its API itself: where it lives (and so where credentials may go),
+    the test request, the expiry signals."""
+
+    base_url = ServiceURLField(
+        label="Base URL", required=False,
+        help_text="Where the API lives, for example https://api.example.com/v1. Requests may then give a path "
+        "relative to it, and the connection's credentials are sent only to its origin and the hosts below. "
+        "Left empty, the test request's origin is used.",
+    )
+    api_origins = OriginsField(
+        label="Other API hosts", required=False,
+        help_text="Optional, one per line: further origins that may receive the credentials, such as "
+        "https://uploads.example.com or https://*.example.com (any subdomain).",
+    )
+    test_url = forms.CharField(
+        label="Test request URL", required=False, max_length=2000,
+        help_text="Optional: a request made right after a connection is authorized, to check it works: a URL "
+        "(https://api.example.com/v1/me) or a path relative to the Base URL (/me).",
     )
 
     class Meta:
         model = Connector
-        fields = ["test_method", "test_url", "expiry_statuses", "expiry_body_field", "expiry_body_value"]
+        fields = ["base_url", "api_origins", "other_hosts", "test_method", "test_url", "expiry_statuses",
+                  "expiry_body_field", "expiry_body_value"]
+        widgets = {"other_hosts": forms.RadioSelect}
         labels = {"test_method": "Test request method", "expiry_statuses": "Status codes",
                   "expiry_body_field": "Body field", "expiry_body_value": "Body value"}
         help_texts = {
+            "other_hosts": "A request through a connection to a URL elsewhere.",
             "expiry_statuses": "Answers with these codes mean the token expired or was revoked: a refreshable token "
             "is refreshed and the call retried once; otherwise the connection needs to be reauthorized.",
             "expiry_body_field": "Optional, for APIs that answer 200 with an error body: a JSON field (a path such as "
@@ -112,11 +154,20 @@ class ApiSettingsForm(forms.ModelForm):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        name = self.add_prefix("expiry_statuses")
-        if data is not None and name not in data:
-            # Not posted at all (a script, an older page): keep what is stored rather than clearing it.
-            self.data = self.data.copy()
-            self.data[name] = self.instance.expiry_statuses
+        for name in ("expiry_statuses", "other_hosts"):
+            name = self.add_prefix(name)
+            if data is not None and name not in data:
+                # Not posted at all (a script, an older page): keep what is stored rather than clearing it.
+                self.data = self.data.copy()
+                self.data[name] = getattr(self.instance, name.rpartition("-")[2])
+
+    def clean_test_url(self):
+        url = self.cleaned_data["test_url"].strip()
+        if "://" in url:
+            validate_service_url(url)
+        elif url and (any(char.isspace() for char in url) or not url.isprintable()):
+            raise ValidationError("Give a URL (https://...) or a path without spaces (/v1/me).")
+        return url
 
     def clean(self):
         cleaned = super().clean()
@@ -128,7 +179,24 @@ class ApiSettingsForm(forms.ModelForm):
         elif not field and cleaned.get("expiry_statuses") == "":
             self.add_error("expiry_statuses", "Choose a status code, or give a body field and value: otherwise no "
                                               "answer would ever count as an expired token.")
+        self._clean_where(cleaned)
         return cleaned
+
+    def _clean_where(self, cleaned):
+        """Fill the Base URL from an absolute test request; refuse a test request off the API origins."""
+        test_url, base_url = cleaned.get("test_url"), cleaned.get("base_url")
+        if "test_url" in self.errors or "base_url" in self.errors or "api_origins" in self.errors:
+            return
+        if test_url and "://" not in test_url:
+            if not base_url:
+                self.add_error("test_url", "A path needs a Base URL to be relative to; or give a full URL.")
+            return
+        if test_url and not base_url:
+            cleaned["base_url"] = base_url = api_origins.origin(test_url)
+        probe = Connector(base_url=base_url or "", api_origins=cleaned.get("api_origins") or [])
+        if test_url and not api_origins.is_api_url(probe, test_url):
+            self.add_error("test_url", "The test request goes to another origin than the Base URL and the other "
+                                       "API hosts: the connection's credentials would not be sent there.")
 
 
 TestRequestForm = ApiSettingsForm  # the name it had while it held only the test request

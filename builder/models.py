@@ -8,6 +8,9 @@ from django.urls import reverse
 from auth_types import registry
 from connectors_site.crypto import EncryptedJSONField, is_undecryptable
 
+from auth_types.validators import validate_service_url
+
+from .api_origins import OtherHosts, validate_origins
 from .expiry import ExpiryStatuses, body_matches, statuses, validate_field_path
 from .validators import connector_name_validator, description_validator, link_name_validator
 
@@ -69,6 +72,12 @@ class Connector(models.Model):
     scope_delimiter = models.CharField(max_length=1, choices=ScopeDelimiter.choices, default=ScopeDelimiter.COMMA)
     test_method = models.CharField(max_length=8, choices=TestMethod.choices, default=TestMethod.GET)
     test_url = models.CharField("Test request URL", max_length=2000, blank=True)
+
+    # Where the API lives (builder.api_origins): credentials go only to these origins.
+    base_url = models.CharField("Base URL", max_length=2000, blank=True, validators=[validate_service_url])
+    api_origins = models.JSONField("Other API origins", default=list, blank=True, validators=[validate_origins])
+    other_hosts = models.CharField("Requests to other hosts", max_length=24, choices=OtherHosts.choices,
+                                   default=OtherHosts.REFUSE)
 
     # Expiry signals (builder.expiry): the answers that mean the token expired or was revoked.
     expiry_statuses = models.CharField("Expiry status codes", max_length=16, blank=True,

@@ -29,3 +29,7 @@ class ConnectionNeedsReauthorization(ConnectionUnavailable):
 
 class TokenRefreshFailed(ConnectionUnavailable):
     """The provider could not refresh the token now; the call may be retried later."""
+
+
+class DestinationRefused(ConnectionUnavailable):
+    """The URL is not on the connector's API origins (or is a path and there is no Base URL)."""

@@ -32,9 +32,10 @@ class ConsoleForm(forms.Form):
     """The request console: a request to send through the connection."""
 
     method = forms.ChoiceField(choices=[(m, m) for m in METHODS], initial="GET")
-    url = forms.URLField(label="URL", max_length=2000, assume_scheme="https",
-                         widget=forms.URLInput(attrs={"placeholder": "https://api.example.com/v1/...",
-                                                      "class": "font-monospace"}))
+    url = forms.CharField(label="URL", max_length=2000,
+                          help_text="A full URL, or a path relative to the connector's Base URL.",
+                          widget=forms.TextInput(attrs={"placeholder": "/v1/... or https://api.example.com/v1/...",
+                                                         "class": "font-monospace"}))
     params = forms.CharField(label="Query parameters", required=False,
                              widget=forms.Textarea(attrs={"rows": 2, "placeholder": "name=value, one per line"}))
     headers = forms.CharField(required=False,
@@ -42,6 +43,14 @@ class ConsoleForm(forms.Form):
     body_type = forms.ChoiceField(label="Body type", choices=BODY_TYPES, initial="none")
     body = forms.CharField(required=False, widget=forms.Textarea(
         attrs={"rows": 4, "placeholder": '{"key": "value"} for JSON, or name=value lines for a form'}))
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        if "://" in url:
+            forms.URLField(assume_scheme="https").clean(url)  # the checks of a URL field
+        elif any(char.isspace() for char in url) or not url.isprintable():
+            raise forms.ValidationError("Give a URL (https://...) or a path without spaces (/v1/me).")
+        return url
 
     def clean_params(self):
         return parse_pairs(self.cleaned_data["params"], "=", "parameter")

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from auth_types import oauth_tokens
 from auth_types.base import AuthError
+from builder import api_origins
 from builder.services import save_with_unique_link_name
 from builder.validators import link_name_from
 from connectors_site import outbound
@@ -27,6 +28,7 @@ from .errors import (  # noqa: E402,F401  (re-exported: the names callers use)
     ConnectionNeedsReconfiguration,
     ConnectionNotAuthorized,
     ConnectionUnavailable,
+    DestinationRefused,
     TokenRefreshFailed,
 )
 
@@ -77,7 +79,6 @@ def connection_auth(connection, *, user=None):
         except TokenRefreshFailed:
             if tokens.expires_soon(connection, margin=datetime.timedelta(0)):
                 raise  # expired: nothing to call with; otherwise the current token still works
-
     connector = connection.connector
     try:
         return connector.kind.auth(connector.kind_config, connection.secrets, client=connector.secrets)
@@ -114,9 +115,14 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     kwargs = {"params": params, "headers": headers, "data": data, "json": json}
     if timeout:
         kwargs["timeout"] = timeout
-    response = _send(connection, method, url, started, user=user, **kwargs)
-    if connection.authorized_by_provider and connection.connector.answer_means_expired(response):
-        response = _after_expiry_signal(connection, response, method, url, started, user=user, **kwargs)
+    url = connection_url(connection, url)
+    if not api_origins.is_api_url(connection.connector, url):
+        # Allowed by the builder only (connection_url refuses otherwise): no credentials at all.
+        response = _send_without_credentials(connection, method, url, started, **kwargs)
+    else:
+        response = _send(connection, method, url, started, user=user, **kwargs)
+        if connection.authorized_by_provider and connection.connector.answer_means_expired(response):
+            response = _after_expiry_signal(connection, response, method, url, started, user=user, **kwargs)
     error = "" if response.status_code < 400 else f"HTTP {response.status_code} {response.reason or ''}".strip()
     _record_use(connection, started, status=response.status_code, error=error)
     connection.record_event(
@@ -124,6 +130,29 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
         detail=connection_masker(connection).text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
     )
     return response
+
+
+def connection_url(connection, url):
+    """Return the absolute URL a request through `connection` goes to: a path is relative to the
+    connector's Base URL. Raise DestinationRefused when the URL is not on the connector's API origins
+    (and the builder did not allow other hosts without credentials)."""
+    connector = connection.connector
+    try:
+        url = api_origins.resolve(connector, url)
+    except api_origins.NotAnApiUrl as error:
+        raise DestinationRefused(str(error)) from None
+    elsewhere_allowed = connector.other_hosts == api_origins.OtherHosts.WITHOUT_CREDENTIALS
+    if not api_origins.is_api_url(connector, url) and not elsewhere_allowed:
+        raise DestinationRefused(api_origins.refusal(connector, url))
+    return url
+
+
+def _send_without_credentials(connection, method, url, started, **kwargs):
+    try:
+        return outbound.send(method, url, **kwargs)
+    except outbound.OutboundError as error:
+        _record_use(connection, started, status=None, error=str(error))
+        raise
 
 
 def _after_expiry_signal(connection, response, method, url, started, *, user, **kwargs):

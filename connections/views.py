@@ -135,6 +135,9 @@ class ConsoleView(ConnectionDetailView):
                 connection, form.cleaned_data["method"], form.cleaned_data["url"], user=request.user,
                 **form.request_kwargs(),
             )
+        except services.DestinationRefused as error:
+            form.add_error("url", str(error))
+            return self.render_to_response(self.get_context_data(console_form=form), status=400)
         except (services.ConnectionUnavailable, outbound.OutboundError) as error:
             form.add_error(None, str(error))
             return self.render_to_response(self.get_context_data(console_form=form), status=400)

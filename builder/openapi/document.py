@@ -1,5 +1,6 @@
 """Build the connector document for a chosen scheme, and import it as a Draft connector."""
 
+from ..api_origins import MAX_ORIGINS, origin
 from ..documents import FORMAT, VERSION, import_document
 from .base import SchemeChoiceError
 from .parsing import parse_openapi
@@ -59,11 +60,28 @@ def document_for(spec, scheme):
         "scopes": scheme.scopes,
         "test_request": find_test_request(spec, scheme),
     }
+    base = server_url(spec)
+    if base and not _url_problem(base):
+        connector["base_url"] = base
+        others = _other_origins(spec, base)
+        if others:
+            connector["api_origins"] = others
     documentation = _mapping(spec.get("externalDocs")).get("url")
     if isinstance(documentation, str) and documentation.startswith("https://") and len(documentation) <= 500 \
             and not _url_problem(documentation):
         connector["documentation_url"] = documentation
     return {"format": FORMAT, "version": VERSION, "connector": connector}
+
+
+def _other_origins(spec, base):
+    """Return the origins of the document's further servers (the first is the Base URL): credentials may go there."""
+    servers = spec.get("servers") if isinstance(spec.get("servers"), list) else []
+    found = []
+    for server in servers[1:]:
+        url = server_url({**spec, "servers": [server]})
+        if url and not _url_problem(url) and origin(url) not in (origin(base), *found):
+            found.append(origin(url))
+    return found[:MAX_ORIGINS]
 
 
 def find_test_request(spec, scheme):

@@ -1,5 +1,6 @@
 """Cut a document down to the small part the import page carries from one step to the next."""
 
+from ..api_origins import MAX_ORIGINS
 from .document import _identity_operations
 from .spec import _declared_schemes, _is_swagger2, _key_text, _list, _mapping, _ref
 from .text import _SCAN_LIMIT, _text
@@ -13,7 +14,7 @@ def essentials(spec):
     kept = {name: spec[name] for name in ("openapi", "swagger", "host", "basePath", "schemes", "security")
             if name in spec}
     if isinstance(spec.get("servers"), list):
-        kept["servers"] = spec["servers"][:1]
+        kept["servers"] = spec["servers"][:MAX_ORIGINS + 1]  # the first is the Base URL, the others API origins
     if "url" in _mapping(spec.get("externalDocs")):
         kept["externalDocs"] = {"url": spec["externalDocs"]["url"]}
     info = _mapping(spec.get("info"))

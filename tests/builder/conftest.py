@@ -15,7 +15,7 @@ CONSUMER_SECRET = "consumer-secret-canary-2b8e1d"
 
 # The non-prefixed fields of the Security form (the test request and the type choice).
 SHARED_SECURITY_FIELDS = ("auth_type", "test_method", "test_url", "expiry_statuses", "expiry_body_field",
-                          "expiry_body_value")
+                          "expiry_body_value", "base_url", "api_origins", "other_hosts")
 
 VALID_CONFIG = {
     "basic": {

@@ -111,7 +111,8 @@ def test_saving_in_admin_keeps_the_secrets(superuser_client, oauth2_connector):
     scope = oauth2_connector.scopes.get()
     data = {
         "name": "Renamed in admin", "link_name": oauth2_connector.link_name, "description": "", "stage": "ready",
-        "scope_delimiter": " ", "test_method": "GET", "test_url": "",
+        "scope_delimiter": " ", "test_method": "GET", "test_url": "", "base_url": "", "api_origins": "",
+        "other_hosts": "refuse", "expiry_statuses": "401", "expiry_body_field": "", "expiry_body_value": "",
         "scopes-TOTAL_FORMS": "1", "scopes-INITIAL_FORMS": "1", "scopes-0-id": str(scope.pk),
         "scopes-0-connector": str(oauth2_connector.pk), "scopes-0-name": "Read all", "scopes-0-value": "read",
         "changes-TOTAL_FORMS": "0", "changes-INITIAL_FORMS": "0",

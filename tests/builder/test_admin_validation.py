@@ -25,7 +25,10 @@ def admin_data(connector, **fields):
     data = {
         "name": connector.name, "link_name": connector.link_name, "description": connector.description,
         "scope_delimiter": connector.scope_delimiter, "test_method": connector.test_method,
-        "test_url": connector.test_url,
+        "test_url": connector.test_url, "base_url": connector.base_url,
+        "api_origins": "\n".join(connector.api_origins), "other_hosts": connector.other_hosts,
+        "expiry_statuses": connector.expiry_statuses, "expiry_body_field": connector.expiry_body_field,
+        "expiry_body_value": connector.expiry_body_value,
         "scopes-TOTAL_FORMS": str(len(scopes)), "scopes-INITIAL_FORMS": str(len(scopes)),
         "changes-TOTAL_FORMS": "0", "changes-INITIAL_FORMS": "0",
     }
@@ -126,8 +129,8 @@ def test_a_delimiter_that_clashes_with_the_stored_scopes_is_refused(superuser_cl
 
 def test_the_add_page_checks_new_scope_rows_against_the_new_delimiter(superuser_client):
     data = {"name": "Zylker New", "link_name": "zylker_new", "description": "", "scope_delimiter": " ",
-            "test_method": "GET", "test_url": "https://api.example.com/me",
-            "scopes-TOTAL_FORMS": "2", "scopes-INITIAL_FORMS": "0", "changes-TOTAL_FORMS": "0",
+            "test_method": "GET", "test_url": "https://api.example.com/me", "other_hosts": "refuse",
+            "expiry_statuses": "401", "scopes-TOTAL_FORMS": "2", "scopes-INITIAL_FORMS": "0", "changes-TOTAL_FORMS": "0",
             "changes-INITIAL_FORMS": "0", "scopes-0-name": "Read", "scopes-0-value": "read",
             "scopes-1-name": "Read again", "scopes-1-value": "read"}
     url = reverse("admin:builder_connector_add")

@@ -166,7 +166,8 @@ def test_lost_key_breaks_no_admin_page(client, superuser, key_lost):
     assert response.status_code == 200 and UNDECRYPTABLE_NOTICE in page(response)
     data = {
         "name": "Renamed in admin", "link_name": oauth2.link_name, "description": "", "stage": "draft",
-        "scope_delimiter": ",", "test_method": "GET", "test_url": "",
+        "scope_delimiter": ",", "test_method": "GET", "test_url": "", "base_url": "", "api_origins": "",
+        "other_hosts": "refuse", "expiry_statuses": "401", "expiry_body_field": "", "expiry_body_value": "",
         "scopes-TOTAL_FORMS": "0", "scopes-INITIAL_FORMS": "0",
         "changes-TOTAL_FORMS": "0", "changes-INITIAL_FORMS": "0",
     }

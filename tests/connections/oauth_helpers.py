@@ -22,7 +22,7 @@ def oauth2_connector(peer, *, name="Sandbox OAuth2", grant="authorization_code",
     }
     connector = Connector.objects.create(name=name, link_name=link_name_from(name), auth_type="oauth2",
                                          config=config, secrets={"client_secret": secret}, stage=Stage.READY,
-                                         scope_delimiter=" ")
+                                         scope_delimiter=" ", base_url=peer.base_url)
     for value in scopes:
         Scope.objects.create(connector=connector, name=f"{value.title()} access", value=value)
     if grant == "authorization_code":
@@ -37,7 +37,8 @@ def oauth1_connector(peer, *, name="Sandbox OAuth1", signature_method="HMAC-SHA1
         "signature_method": signature_method,
     }
     return Connector.objects.create(name=name, link_name=link_name_from(name), auth_type="oauth1", config=config,
-                                    secrets={"consumer_secret": peer.consumer_secret}, stage=Stage.READY)
+                                    secrets={"consumer_secret": peer.consumer_secret}, stage=Stage.READY,
+                                    base_url=peer.base_url)
 
 
 def start_authorization(client, connector, *, name="My sandbox", scopes=None):

@@ -181,7 +181,8 @@ class TestAws:
 
     def test_sts_form_post_with_session_token(self, user_client, ready_connector, moto_server):
         key_id, secret, token = moto_server.assume_role()
-        connector = ready_connector("Zylker STS", "aws_sigv4", {"service": "sts", "region": moto_server.region})
+        connector = ready_connector("Zylker STS", "aws_sigv4", {"service": "sts", "region": moto_server.region},
+                                    base_url=moto_server.url)
         add_connection(user_client, connector, access_key_id=key_id, secret_access_key=secret, session_token=token)
         connection = Connection.objects.get()
         response = console(user_client, connection, method="POST", url=f"{moto_server.url}/", body_type="form",

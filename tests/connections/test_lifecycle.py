@@ -9,7 +9,7 @@ from django.urls import reverse
 from connections import services
 from connections.models import Connection, ConnectionEvent
 from connectors_site import outbound
-from tests.connections.conftest import BASIC_CONFIG, BEARER_CONFIG
+from tests.connections.conftest import BASIC_CONFIG, BEARER_CONFIG, UNREACHABLE
 from tests.connections.test_key_based import add_connection, console
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ DISABLED = "This connection is disabled. Enable it on its page to use it again."
 @pytest.fixture
 def basic_connection(ready_connector, end_user, httpbin_url):
     connector = ready_connector("Zylker Basic", "basic", BASIC_CONFIG,
-                                test_url=f"{httpbin_url}/basic-auth/maria/s3cret-pw")
+                                test_url=f"{httpbin_url}/basic-auth/maria/s3cret-pw", api_origins=UNREACHABLE)
     return services.connection_create(connector=connector, owner=end_user, name="Sales Zylker",
                                       secrets={"username": "maria", "password": "s3cret-pw"})
 
@@ -172,7 +172,8 @@ class TestWhatAUseRecords:
 
 class TestConsoleRefusals:
     @pytest.mark.parametrize("fields,field,message", [
-        ({"url": "not a url"}, "url", "Enter a valid URL."),
+        ({"url": "not a url"}, "url", "Give a URL (https://...) or a path without spaces"),
+        ({"url": "https://exa mple.com/x"}, "url", "Enter a valid URL."),
         ({"url": ""}, "url", "This field is required."),
         ({"body_type": "json", "method": "POST", "body": "{'a': 1}"}, "body", "This is not valid JSON"),
         ({"headers": "X-Trace 7"}, "headers", "Line 1: write one header per line as “name:value”."),
@@ -180,7 +181,7 @@ class TestConsoleRefusals:
         ({"body_type": "form", "method": "POST", "body": "q"}, "body", "Line 1: write one form field per line"),
         ({"body": "hello"}, "body_type", "Choose JSON or Form to send a body."),
         ({"method": "TRACE"}, "method", "Select a valid choice."),
-    ], ids=["bad-url", "no-url", "bad-json", "header-without-colon", "param-without-equals", "bad-form",
+    ], ids=["bad-url", "bad-absolute-url", "no-url", "bad-json", "header-without-colon", "param-without-equals", "bad-form",
             "body-without-type", "bad-method"])
     def test_are_a_400_with_the_message_next_to_the_field(self, user_client, basic_connection, httpbin_url,
                                                           fields, field, message):

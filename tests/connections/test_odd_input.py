@@ -4,14 +4,14 @@ import pytest
 from django.urls import reverse
 
 from connections.models import Connection
-from tests.connections.conftest import BEARER_CONFIG
+from tests.connections.conftest import BEARER_CONFIG, UNREACHABLE
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def connection(ready_connector, end_user):
-    connector = ready_connector("Zylker Bearer", "bearer", BEARER_CONFIG)
+    connector = ready_connector("Zylker Bearer", "bearer", BEARER_CONFIG, api_origins=UNREACHABLE)
     return Connection.objects.create(connector=connector, owner=end_user, name="Mine", link_name="mine",
                                      status=Connection.Status.CONNECTED, secrets={"token": "tok-canary"})
 
@@ -43,7 +43,8 @@ def test_deeply_nested_json_response_is_shown_raw(user_client, connection, httpb
 
 
 def test_aws_query_that_is_not_utf8_is_refused_clearly(user_client, ready_connector, end_user, moto_server):
-    connector = ready_connector("Zylker S3", "aws_sigv4", {"service": "s3", "region": moto_server.region})
+    connector = ready_connector("Zylker S3", "aws_sigv4", {"service": "s3", "region": moto_server.region},
+                                base_url=moto_server.url)
     aws = Connection.objects.create(connector=connector, owner=end_user, name="S3", link_name="s3",
                                     status=Connection.Status.CONNECTED,
                                     secrets={"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "x" * 40})

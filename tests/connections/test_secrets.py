@@ -19,7 +19,7 @@ from django.urls import reverse
 from connections import services
 from connections.models import Connection, ConnectionEvent
 from connectors_site import outbound
-from tests.connections.conftest import BASIC_CONFIG, BEARER_CONFIG, api_key_config
+from tests.connections.conftest import UNREACHABLE, BASIC_CONFIG, BEARER_CONFIG, api_key_config
 from tests.connections.test_key_based import add_connection, console
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def connectors(ready_connector, httpbin_url):
     # /anything echoes the query, form, headers and URL back: the test request sends them all.
     return {
         case: ready_connector(f"Zylker {case}", auth_type, config, test_url=f"{httpbin_url}/anything?probe=1",
-                              test_method="POST")
+                              test_method="POST", api_origins=UNREACHABLE)
         for case, (auth_type, config, _) in CASES.items()
     }
 

@@ -36,7 +36,7 @@ OAuth2 (Authorization Code; scopes: read, write; delimiter Space)
   Authorization   {oauth2.authorize_url}
   Token URL       {oauth2.token_url}
   Revoke URL      {oauth2.revoke_url}
-  Test request    GET {oauth2.resource_url}
+  Base URL        {oauth2.base_url}/api   (test request: /me/)
   Sign in there as alice / alice-password. (Client Credentials: {oauth2.cc_client_id} / connectors-machine-secret)
   Access tokens live {SANDBOX_TOKEN_TTL} s: a call made in the last minute of a token's life refreshes it.
 
@@ -47,9 +47,9 @@ OAuth1
   Authorization   {oauth1.authorize_url}
   Token URL       {oauth1.access_token_url}
   Revoke URL      {oauth1.revoke_url}
-  Test request    GET {oauth1.resource_url}
+  Base URL        {oauth1.base_url}/api   (test request: /me)
 
-httpbin (Basic, API Key, Bearer Token)
+httpbin (Basic, API Key, Bearer Token; Base URL {httpbin_url})
   Basic test      GET {httpbin_url}/basic-auth/<user>/<password>
   Bearer test     GET {httpbin_url}/bearer
   API key echo    GET {httpbin_url}/anything
@@ -57,7 +57,7 @@ httpbin (Basic, API Key, Bearer Token)
 AWS (moto, signatures checked; region {moto.region}, service s3 or sts)
   Access Key ID     {key_id}
   Secret Access Key {secret}
-  Test request      GET {moto.url}/   (S3 ListBuckets)
+  Base URL          {moto.url}   (test request: GET / , S3 ListBuckets)
 """, flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -17,7 +17,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("connection", help="the connection's link name")
-        parser.add_argument("--url", required=True)
+        parser.add_argument("--url", required=True,
+                            help="a full URL, or a path relative to the connector's Base URL (/v1/me)")
         parser.add_argument("--type", default="GET", choices=METHODS, type=str.upper, help="the HTTP method")
         parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a query parameter")
         parser.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'", help="a header")
