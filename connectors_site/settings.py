@@ -24,6 +24,16 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_seconds(name, default):
+    """Return a whole number of seconds (0 or more) from the environment; stop start-up on anything else."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds (0 or more), not {value!r}.")
+    return int(value)
+
+
 def dev_secrets(path=BASE_DIR / ".dev-secrets.json"):
     """Return the local development keys, generating them once into a git-ignored file."""
     if path.exists():
@@ -165,8 +175,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto: https, so that absolute URLs (the
 # OAuth callback URL above all) say https.
-if env_flag("DJANGO_BEHIND_TLS_PROXY"):
+BEHIND_TLS_PROXY = env_flag("DJANGO_BEHIND_TLS_PROXY")
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# HTTPS only, behind the TLS proxy: plain http is redirected, and browsers are told (HSTS) to use
+# https for a year. Preload is a commitment to browsers' built-in lists (hard to undo): opt in.
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", BEHIND_TLS_PROXY)
+SECURE_REDIRECT_EXEMPT = env_list("DJANGO_SECURE_REDIRECT_EXEMPT")
+SECURE_HSTS_SECONDS = env_seconds("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600 if BEHIND_TLS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD")
+# Without preload, check --deploy's reminder about it (security.W021) is a decision, not an oversight.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", not DEBUG)
