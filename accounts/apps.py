@@ -11,7 +11,7 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from .sessions import start_session
-        from .two_factor import forget_state
+        from .two_factor import remember_state
 
         user_logged_in.connect(start_session, dispatch_uid="accounts.start_session")
-        user_logged_in.connect(forget_state, dispatch_uid="accounts.forget_two_factor_state")
+        user_logged_in.connect(remember_state, dispatch_uid="accounts.remember_two_factor_state")

@@ -28,21 +28,19 @@ def must_use_two_factor(user):
     return settings.CONNECTORS_REQUIRE_TWO_FACTOR and (user.is_staff or user.has_perm("builder.build_connector"))
 
 
-def two_factor_state(request, *, refresh=False):
-    """Return {"device": has a confirmed authenticator, "role": staff or builder}, kept in the session."""
+def two_factor_state(request, *, user=None, refresh=False):
+    """Return {"device": the user has a confirmed authenticator}, kept in the session from sign-in on."""
     state = request.session.get(STATE_KEY)
     if refresh or state is None:
-        user = request.user
-        state = {"device": confirmed_device(user) is not None,
-                 "role": user.is_staff or user.has_perm("builder.build_connector")}
+        state = {"device": confirmed_device(user or request.user) is not None}
         request.session[STATE_KEY] = state
     return state
 
 
-def forget_state(sender, request, user, **kwargs):
-    """Work the state out afresh for a new sign-in (connected to user_logged_in)."""
+def remember_state(sender, request, user, **kwargs):
+    """Work the state out once, at sign-in, not on every page (connected to user_logged_in)."""
     if request is not None and hasattr(request, "session"):
-        request.session.pop(STATE_KEY, None)
+        two_factor_state(request, user=user, refresh=True)
 
 
 def _with_next(url_name, request):
@@ -67,7 +65,7 @@ class TwoFactorMiddleware:
         state = two_factor_state(request)
         if state["device"]:
             return redirect(_with_next("accounts:two_factor_verify", request))
-        if settings.CONNECTORS_REQUIRE_TWO_FACTOR and state["role"]:
+        if must_use_two_factor(user):
             messages.warning(request, "Set up two-factor authentication to continue: it is required for staff "
                                       "and connector builders.")
             return redirect(_with_next("accounts:two_factor", request))
