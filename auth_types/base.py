@@ -35,7 +35,7 @@ FORM, REDIRECT, DIRECT = "form", "redirect", "direct"
 
 # A key the OpenAPI importer adds to an oauth2 scheme it built from an OpenID Connect discovery
 # document (and strips from documents): what the flow object cannot say, as {"by": "OpenID Connect",
-# "clientAuth", "pkce", "revocationUrl", "issuer"}. See OAuth2.openapi_choices.
+# "clientAuth", "pkce", "revocationUrl", "issuer", "issParameter"}. See OAuth2.openapi_choices.
 OPENAPI_DISCOVERY = "x-discovery"
 
 
@@ -159,6 +159,8 @@ class AuthType:
         flow is a JSON-able dict the caller keeps in the user's session (never in a page, a
         cookie or a URL); flow["state"] is the value the callback must carry back.
     callback_state(params)   the value in the callback's query to compare with flow["state"]
+    callback_denial(params)  the message when the callback reports a denial without a state the
+                             flow can be found by (some OAuth1 providers), else None
     complete(config, client, *, flow, params, redirect_uri) -> credentials
     fetch_token(config, client, *, scopes) -> credentials          (DIRECT)
     refresh(config, client, credentials) -> credentials             (keeps a refresh token
@@ -203,6 +205,9 @@ class AuthType:
 
     def can_refresh(self, config, credentials):
         return False
+
+    def callback_denial(self, params):
+        return None
 
     def token_identity(self, credentials):
         """Return what tells one issued token from the next (a refresh replaces it), or None."""

@@ -84,8 +84,13 @@ class OAuth2ConfigForm(ConfigForm):
     )
     issuer = ServiceURLField(
         label="Issuer", required=False,
-        help_text="Optional: the authorization server's issuer identifier. When set, the callback must carry "
-        "it as iss (RFC 9207); when not, an iss the server sends must match the Authorization URL's origin.",
+        help_text="Optional: the authorization server's issuer identifier. An iss the callback carries (RFC 9207) "
+        "must name it; without an Issuer, iss must match the Authorization URL's origin.",
+    )
+    require_iss = forms.BooleanField(
+        label="The server always sends iss", required=False, initial=False,
+        help_text="Refuse a callback without iss. Turn on only when the server's metadata says "
+        "authorization_response_iss_parameter_supported: true (most servers send no iss).",
     )
 
     def clean(self):
@@ -97,17 +102,20 @@ class OAuth2ConfigForm(ConfigForm):
             # The field is hidden for this grant: what it holds is neither used nor fixable.
             self.errors.pop("authorization_url", None)
             cleaned["authorization_url"] = ""
-            cleaned["pkce"] = False
+            cleaned["pkce"] = cleaned["require_iss"] = False
         return cleaned
 
 
 def issuer_matches(config, iss):
-    """Return whether the callback's `iss` names the expected authorization server (RFC 9207)."""
+    """Return whether the callback's `iss` names the expected authorization server (RFC 9207).
+
+    A callback without iss passes unless the connector says the server always sends one.
+    """
+    if iss is None:
+        return not config.get("require_iss")
     issuer = (config.get("issuer") or "").rstrip("/")
     if issuer:
-        return (iss or "").rstrip("/") == issuer
-    if iss is None:
-        return True
+        return iss.rstrip("/") == issuer
     authorization = urlsplit(config.get("authorization_url") or "")
     given = urlsplit(iss)
     return (given.scheme, given.netloc) == (authorization.scheme, authorization.netloc)
@@ -307,7 +315,7 @@ class OAuth2(AuthType):
             "revoke_url": discovered.get("revocationUrl", ""),
             "refresh_url": context.resolve_url(refresh, "refresh URL") if refresh else "",
             "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": discovered.get("pkce", code),
-            "issuer": discovered.get("issuer", ""),
+            "issuer": discovered.get("issuer", ""), "require_iss": bool(code and discovered.get("issParameter")),
         }
         scopes = []
         for value, description in (flow["scopes"] if isinstance(flow.get("scopes"), dict) else {}).items():

@@ -34,6 +34,8 @@ def _openid_scheme(raw, base):
         "pkce": not isinstance(challenges, list) or "S256" in challenges,
         "revocationUrl": found.get("revocation_endpoint") if isinstance(found.get("revocation_endpoint"), str) else "",
         "issuer": found.get("issuer") if isinstance(found.get("issuer"), str) else "",
+        # RFC 9207: only a server that says it always sends iss may have its callbacks refused without one.
+        "issParameter": found.get("authorization_response_iss_parameter_supported") is True,
     }
     return {"type": "oauth2", "flows": {"authorizationCode": flow}, OPENAPI_DISCOVERY: discovered}
 

@@ -14,7 +14,8 @@ CLIENT_SECRET = "client-secret-canary-7f3a9c"
 CONSUMER_SECRET = "consumer-secret-canary-2b8e1d"
 
 # The non-prefixed fields of the Security form (the test request and the type choice).
-SHARED_SECURITY_FIELDS = ("auth_type", "test_method", "test_url")
+SHARED_SECURITY_FIELDS = ("auth_type", "test_method", "test_url", "expiry_statuses", "expiry_body_field",
+                          "expiry_body_value")
 
 VALID_CONFIG = {
     "basic": {

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('builder', '0003_builtin_catalog_fields'),
-        ('connections', '0001_initial'),
+        ('connections', '0002_connection_token_error'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
