@@ -15,7 +15,6 @@ from connections.models import Connection, PendingAuthorization
 from tests.conftest import PASSWORD
 from tests.connections.oauth_helpers import (approve_oauth2_consent, callback_from, oauth1_connector,
                                              oauth2_connector, query, start_authorization)
-from tests.connections.test_oauth1_flows import approve as approve_oauth1
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +61,7 @@ class TestSecretsAtRest:
 
     def test_the_row_is_deleted_when_used(self, session_client, oauth1_provider):
         provider_url = start_authorization(session_client, oauth1_connector(oauth1_provider))
-        session_client.get(callback_from(approve_oauth1(provider_url)))
+        session_client.get(callback_from(oauth1_provider.approve(provider_url)))
         assert Connection.objects.get().status == Connection.Status.CONNECTED
         assert not PendingAuthorization.objects.exists()
 
