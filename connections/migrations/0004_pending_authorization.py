@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('builder', '0003_builtin_catalog_fields'),
-        ('connections', '0002_connection_token_error'),
+        ('connections', '0003_connection_token_failed_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
