@@ -6,6 +6,7 @@ from base64 import b32decode
 
 import pytest
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import by_label, sign_in
@@ -25,12 +26,12 @@ def test_a_user_turns_on_two_factor_and_signs_in_with_a_code(page, screenshot, m
     sign_in(page, "jo", PASSWORD)
     page.get_by_role("link", name="jo").click()
     page.get_by_role("button", name="Set up two-factor authentication").click()
-    assert page.get_by_role("img", name="QR code of the authenticator key").is_visible()
+    expect(page.get_by_role("img", name="QR code of the authenticator key")).to_be_visible()
     key = page.locator("code.user-select-all").inner_text()
     screenshot("signin-1-two-factor-setup")
     by_label(page, "Authentication code").fill(code_from_key(key))
     page.get_by_role("button", name="Confirm").click()
-    assert page.get_by_text("Two-factor authentication is on").first.is_visible()
+    expect(page.get_by_text("Two-factor authentication is on").first).to_be_visible()
     assert key not in page.content()
 
     page.get_by_role("button", name="Sign out").click()
@@ -40,15 +41,15 @@ def test_a_user_turns_on_two_factor_and_signs_in_with_a_code(page, screenshot, m
     by_label(page, "Authentication code").fill(code_from_key(key, steps_ahead=1))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(re.compile(r"/connectors/|/$"))
-    assert page.get_by_role("link", name="Microservices").first.is_visible()
+    expect(page.get_by_role("link", name="Microservices").first).to_be_visible()
 
 
 def test_too_many_failed_sign_ins_show_the_pause(page, screenshot, make_user):
     make_user("jo")
     for _ in range(5):
         sign_in(page, "jo", "not-the-password")
-    assert page.get_by_role("heading", name="Sign-in paused").is_visible()
-    assert page.get_by_text("paused for 15 minutes").is_visible()
+    expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
+    expect(page.get_by_text("paused for 15 minutes")).to_be_visible()
     screenshot("signin-3-paused")
     sign_in(page, "jo", PASSWORD)  # the right password changes nothing during the pause
-    assert page.get_by_role("heading", name="Sign-in paused").is_visible()
+    expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
