@@ -3,21 +3,30 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-test.lock | sha1sum | cut -c1-12)
+# The tool that writes the lock files (`make lock`); installs come from the locks themselves.
+UV_VERSION ?= 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install chromium sandbox bench
+.PHONY: run test install chromium sandbox bench lock
 
-$(STAMP): pyproject.toml
+# Every dependency, runtime and test, at the version and hashes requirements-test.lock pins. A lock
+# older than pyproject.toml's dependencies is said loudly and written again first (`make lock`).
+$(STAMP): pyproject.toml requirements-test.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	@$(PYTHON) tools/lock.py check || { echo "*** Writing the lock files again (make lock); commit them."; \
+	  $(MAKE) --no-print-directory lock; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet ".[test]"
-	# httpbin pins greenlet<3 which it never imports, while Playwright needs greenlet>=3: no deps.
-	$(PIP) install --quiet --no-deps "httpbin==0.10.4"
+	$(PIP) install --quiet --no-deps --require-hashes -r requirements-test.lock
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# Resolve pyproject.toml's dependencies again into requirements.lock and requirements-test.lock.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PIP) install --quiet "uv==$(UV_VERSION)"
+	$(PY) tools/lock.py write --uv $(VENV)/bin/uv
 
 install: $(STAMP)
 

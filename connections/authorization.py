@@ -1,23 +1,27 @@
 """Authorizing a connection through the provider: the redirect flows and the direct grants.
 
-A flow in progress lives in the user's session (server side), keyed by its state: it is bound
-to that session, used once, and expires after ten minutes. Nothing is saved before the
-provider's answer has been checked and the token obtained.
+A flow in progress is a PendingAuthorization row (its secrets encrypted), found by its state:
+it is bound to the user and to the browser session that began it, used once, and void after ten
+minutes. Nothing is saved before the provider's answer has been checked and the token obtained.
 """
 
-import time
+import hashlib
+import secrets
 
 from django.db import transaction
+from django.utils import timezone
 
 from auth_types.base import DIRECT, REDIRECT, AuthError
 
-from .models import Connection, ConnectionEvent
+from .models import Connection, ConnectionEvent, PendingAuthorization
 from builder.services import save_with_unique_link_name
 from builder.validators import link_name_from
+from connectors_site.crypto import is_undecryptable
 from .tokens import store_credentials
 
-SESSION_KEY = "connection_authorizations"
-FLOW_LIFETIME = 10 * 60
+# The session holds a random value naming it; pending flows hold its digest (not the session key,
+# which the session engine may change).
+SESSION_BINDING_KEY = "authorization_binding"
 MAX_FLOWS = 5
 Action = ConnectionEvent.Action
 
@@ -33,10 +37,15 @@ class AuthorizationFailed(Exception):
         self.connection_id = connection_id
 
 
-def _flows(session):
-    now = time.time()
-    return {state: flow for state, flow in session.get(SESSION_KEY, {}).items()
-            if now - flow["started_at"] < FLOW_LIFETIME}
+def _digest(value):
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _session_digest(session, *, create=False):
+    if SESSION_BINDING_KEY not in session and create:
+        session[SESSION_BINDING_KEY] = secrets.token_urlsafe(32)
+    value = session.get(SESSION_BINDING_KEY)
+    return _digest(value) if value else None
 
 
 def authorization_begin(*, session, connector, user, redirect_uri, name="", scopes=(), connection=None):
@@ -47,40 +56,56 @@ def authorization_begin(*, session, connector, user, redirect_uri, name="", scop
                                scopes=list(scopes))
     except AuthError as error:
         raise AuthorizationFailed(str(error)) from None
-    flows = _flows(session)
-    flows[flow["state"]] = {
-        "flow": flow, "connector_id": connector.pk, "user_id": user.pk, "name": name, "scopes": list(scopes),
-        "connection_id": connection.pk if connection else None, "started_at": time.time(),
-    }
-    # Keep the newest few: a user may start several, but the session must not grow without end.
-    session[SESSION_KEY] = dict(sorted(flows.items(), key=lambda item: item[1]["started_at"])[-MAX_FLOWS:])
+    session_digest = _session_digest(session, create=True)
+    state_digest = _digest(flow["state"])
+    PendingAuthorization.objects.expired().delete()
+    with transaction.atomic():
+        PendingAuthorization.objects.filter(state_digest=state_digest).delete()
+        PendingAuthorization.objects.create(state_digest=state_digest, session_digest=session_digest, user=user,
+                                            connector=connector, connection=connection, name=name, flow=flow)
+    # Keep the newest few: a user may start several, but they must not pile up without end.
+    older = PendingAuthorization.objects.filter(session_digest=session_digest).order_by("-created_at", "-pk")
+    PendingAuthorization.objects.filter(pk__in=list(older.values_list("pk", flat=True)[MAX_FLOWS:])).delete()
     return url
+
+
+def _take_pending(session, state):
+    """Return the session's pending flow with this state and delete it (single use), or None."""
+    session_digest = _session_digest(session)
+    if not state or not session_digest:
+        return None
+    pending = PendingAuthorization.objects.filter(
+        state_digest=_digest(state), session_digest=session_digest,
+        created_at__gt=timezone.now() - PendingAuthorization.LIFETIME,
+    ).first()
+    # Deleted here or by a concurrent callback with the same state: only one of them goes on.
+    if pending is None or not PendingAuthorization.objects.filter(pk=pending.pk).delete()[0]:
+        return None
+    return None if is_undecryptable(pending.flow) else pending
 
 
 def authorization_complete(*, session, connector, user, params, redirect_uri):
     """Finish a redirect flow from the callback's query; return the connection (created or updated)."""
+    PendingAuthorization.objects.expired().delete()
     kind = connector.kind
     if kind is None or kind.grant_kind(connector.kind_config) != REDIRECT:
         # The connector changed type since the flow began, or this is another type's callback id.
-        session[SESSION_KEY] = {}
+        PendingAuthorization.objects.filter(connector=connector, user=user).delete()
         raise AuthorizationFailed("This connector no longer authorizes through the provider's pages.")
-    state = kind.callback_state(params)
-    flows = _flows(session)
-    pending = flows.pop(state, None) if state else None
-    session[SESSION_KEY] = flows  # single use: gone whatever happens next
+    pending = _take_pending(session, kind.callback_state(params))
     if pending is None:
         # A denial may come back without the state (nothing to find the flow by): it is still a denial.
         raise AuthorizationFailed(kind.callback_denial(params)
                                   or "This authorization is unknown, expired or already used. Start it again.")
-    if pending["connector_id"] != connector.pk or pending["user_id"] != user.pk:
+    if pending.connector_id != connector.pk or pending.user_id != user.pk:
         raise AuthorizationFailed("This authorization belongs to another connector. Start it again.")
     try:
-        credentials = kind.complete(connector.kind_config, connector.secrets, flow=pending["flow"], params=params,
+        credentials = kind.complete(connector.kind_config, connector.secrets, flow=pending.flow, params=params,
                                     redirect_uri=redirect_uri)
     except AuthError as error:
-        raise AuthorizationFailed(str(error), connection_id=pending["connection_id"]) from None
-    return _save(connector=connector, user=user, credentials=credentials, name=pending["name"],
-                 connection_id=pending["connection_id"])
+        raise AuthorizationFailed(str(error), connection_id=pending.connection_id) from None
+    return _save(connector=connector, user=user, credentials=credentials, name=pending.name,
+                 connection_id=pending.connection_id)
 
 
 def authorization_direct(*, connector, user, name="", scopes=(), connection=None):

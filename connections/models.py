@@ -1,6 +1,9 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from builder.models import Connector
 from builder.validators import link_name_validator
@@ -123,3 +126,34 @@ class ConsoleRequest(models.Model):
 
     def __str__(self):
         return f"Console request at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class PendingAuthorizationQuerySet(models.QuerySet):
+    def expired(self):
+        return self.filter(created_at__lte=timezone.now() - PendingAuthorization.LIFETIME)
+
+
+class PendingAuthorization(models.Model):
+    """A redirect flow begun and not finished yet (OAuth2 authorization code, OAuth1 three-legged).
+
+    The flow's secrets (the OAuth1 request-token secret, the PKCE code_verifier) are encrypted
+    like every other secret. A row is found by a digest of the flow's state, belongs to the user
+    and the browser session that began it, is deleted when used and is void after ten minutes.
+    """
+
+    LIFETIME = datetime.timedelta(minutes=10)
+
+    state_digest = models.CharField(max_length=64, unique=True)
+    session_digest = models.CharField(max_length=64, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="+")
+    # Reauthorizing this connection (none: a new connection named `name` is made).
+    connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100, blank=True)
+    flow = EncryptedJSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = PendingAuthorizationQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Authorization of {self.connector_id} begun at {self.created_at:%Y-%m-%d %H:%M}"

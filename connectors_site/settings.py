@@ -1,5 +1,6 @@
 """Settings, all read from the environment (see README "Configuration")."""
 
+import datetime
 import json
 import os
 import secrets
@@ -24,6 +25,16 @@ def env_flag(name, default=False):
 
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_number(name, default):
+    """Return a whole number (0 or more: seconds, a count) from the environment; stop start-up on anything else."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number (0 or more), not {value!r}.")
+    return int(value)
 
 
 def dev_secrets(path=BASE_DIR / ".dev-secrets.json"):
@@ -90,6 +101,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "accounts",
     "connectors_site",
     "auth_types",
     "builder",
@@ -104,9 +119,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.SessionLifetimeMiddleware",
+    "accounts.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "connectors_site.urls"
@@ -143,6 +163,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "builder:connector_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -173,8 +196,37 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto: https, so that absolute URLs (the
 # OAuth callback URL above all) say https.
-if env_flag("DJANGO_BEHIND_TLS_PROXY"):
+BEHIND_TLS_PROXY = env_flag("DJANGO_BEHIND_TLS_PROXY")
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# HTTPS only, behind the TLS proxy: plain http is redirected, and browsers are told (HSTS) to use
+# https for a year. Preload is a commitment to browsers' built-in lists (hard to undo): opt in.
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", BEHIND_TLS_PROXY)
+SECURE_REDIRECT_EXEMPT = env_list("DJANGO_SECURE_REDIRECT_EXEMPT")
+SECURE_HSTS_SECONDS = env_number("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600 if BEHIND_TLS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD")
+# Without preload, check --deploy's reminder about it (security.W021) is a decision, not an oversight.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Sign-in protection (README "Sign-in protection"). Failed sign-ins on the login page and the
+# admin's are counted per account and per client address (django-axes); past the limit, that
+# account, or that address, waits out the cool-off (staff can clear it sooner).
+AXES_FAILURE_LIMIT = max(1, env_number("CONNECTORS_SIGNIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = datetime.timedelta(seconds=env_number("CONNECTORS_SIGNIN_LOCKOUT_SECONDS", 15 * 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
+# Sessions: signed out after an idle spell, and in any case after an absolute lifetime.
+SESSION_IDLE_TIMEOUT = env_number("CONNECTORS_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_COOKIE_AGE = env_number("CONNECTORS_SESSION_MAX_SECONDS", 8 * 3600)
+# Two-factor authentication (TOTP, django-otp): optional for everyone; with this on, staff and
+# connector builders must set it up before they can use anything else.
+CONNECTORS_REQUIRE_TWO_FACTOR = env_flag("CONNECTORS_REQUIRE_TWO_FACTOR")
+OTP_TOTP_ISSUER = "Custom Connectors"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", not DEBUG)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.MicroservicesView.as_view(), name="microservices"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("connectors/", include("builder.urls")),
     path("connections/", include("connections.urls")),
     path("admin/", admin.site.urls),

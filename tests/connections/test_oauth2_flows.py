@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connections import services
-from connections.models import Connection, ConnectionEvent
+from connections.models import Connection, ConnectionEvent, PendingAuthorization
 from tests.connections.oauth_helpers import (authorize_oauth2, callback_from, oauth2_connector, query,
                                              start_authorization)
 from tests.peers.oauth_fixtures import approve_oauth2_consent
@@ -55,9 +55,7 @@ class TestAuthorizationCode:
     def test_verifier_never_leaves_the_server(self, user_client, peer):
         connector = oauth2_connector(peer)
         provider_url = start_authorization(user_client, connector)
-        session = user_client.session
-        flow = next(iter(session["connection_authorizations"].values()))["flow"]
-        verifier = flow["code_verifier"]
+        verifier = PendingAuthorization.objects.get().flow["code_verifier"]
         assert verifier not in provider_url
         assert all(verifier not in cookie.value for cookie in user_client.cookies.values())
         response = user_client.get(callback_from(approve_oauth2_consent(peer, provider_url)), follow=True)
@@ -121,15 +119,14 @@ class TestState:
         self.callback(user_client, second, **params)
         assert not Connection.objects.exists() and token_requests(peer) == 0
 
-    def test_expired_flow_is_refused(self, user_client, peer, monkeypatch):
+    def test_expired_flow_is_refused(self, user_client, peer):
         connector = oauth2_connector(peer)
         callback = callback_from(approve_oauth2_consent(peer, start_authorization(user_client, connector)))
-        import connections.authorization as authorization
-
-        real_time = authorization.time.time
-        monkeypatch.setattr(authorization.time, "time", lambda: real_time() + 11 * 60)
-        user_client.get(callback)
+        PendingAuthorization.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=10, seconds=1))
+        response = user_client.get(callback)
+        assert "unknown, expired or already used" in user_client.get(response["Location"]).content.decode()
         assert not Connection.objects.exists() and token_requests(peer) == 0
+        assert not PendingAuthorization.objects.exists()  # purged
 
 
 class TestClientCredentials:
@@ -299,7 +296,7 @@ class TestAuthorizeFormRefusals:
         connector = oauth2_connector(peer)
         response = user_client.post(reverse("connections:add", args=[connector.pk]), {"name": "", "scopes": ["read"]})
         assert response.status_code == 400 and "This field is required" in response.content.decode()
-        assert "connection_authorizations" not in user_client.session and peer.counts().get("/o/authorize/", 0) == 0
+        assert not PendingAuthorization.objects.exists() and peer.counts().get("/o/authorize/", 0) == 0
 
     def test_unknown_scope_is_refused(self, user_client, peer):
         connector = oauth2_connector(peer)
