@@ -117,10 +117,16 @@ def field_name(row):
     return f"{row.get('location', 'header')}:{row['key']}"
 
 
+def sent_in(row):
+    """Say in plain words where a parameter's value goes."""
+    where = {"header": "the {} header", "query": "the query string, as {}=…", "form": "the form body, as {}=…"}
+    return f"Sent in {where.get(row.get('location'), where['header']).format(row['key'])} of each request."
+
+
 class ApiKeyCredentialForm(CredentialForm):
     def add_fields(self, config):
         for row in parameter_rows(config):
-            self.fields[field_name(row)] = secret_text_field(row.get("name") or row["key"])
+            self.fields[field_name(row)] = secret_text_field(row.get("name") or row["key"], help_text=sent_in(row))
         self.secret_fields = tuple(self.fields)
 
     @classmethod

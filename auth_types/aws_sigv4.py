@@ -109,11 +109,14 @@ class AwsCredentialForm(CredentialForm):
     secret_fields = ("secret_access_key", "session_token")
 
     def add_fields(self, config):
-        self.fields["access_key_id"] = forms.CharField(label="Access Key ID", max_length=128,
-                                                       help_text="For example AKIAIOSFODNN7EXAMPLE.")
-        self.fields["secret_access_key"] = secret_text_field("Secret Access Key", max_length=256)
+        self.fields["access_key_id"] = forms.CharField(
+            label="Access Key ID", max_length=128,
+            help_text="For example AKIAIOSFODNN7EXAMPLE. Sent in the Authorization header of each signed request.")
+        self.fields["secret_access_key"] = secret_text_field(
+            "Secret Access Key", max_length=256, help_text="Signs each request (Signature Version 4); never sent.")
         self.fields["session_token"] = secret_text_field(
-            "Session Token", required=False, help_text="Only for temporary credentials (STS)."
+            "Session Token", required=False,
+            help_text="Only for temporary credentials (STS). Sent in the X-Amz-Security-Token header.",
         )
 
     def clean_access_key_id(self):

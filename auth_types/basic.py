@@ -39,8 +39,11 @@ class BasicCredentialForm(CredentialForm):
     secret_fields = ("password",)
 
     def add_fields(self, config):
-        self.fields["username"] = forms.CharField(label=config.get("username_name") or "Username", max_length=500)
-        self.fields["password"] = secret_text_field(config.get("password_name") or "Password", strip=False)
+        sent = "Sent with the {} in the Authorization header of each request (Basic, base64-encoded)."
+        self.fields["username"] = forms.CharField(label=config.get("username_name") or "Username", max_length=500,
+                                                  help_text=sent.format("password"))
+        self.fields["password"] = secret_text_field(config.get("password_name") or "Password", strip=False,
+                                                    help_text=sent.format("username"))
 
     def clean_username(self):
         username = self.cleaned_data["username"]

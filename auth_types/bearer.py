@@ -41,7 +41,12 @@ class BearerCredentialForm(CredentialForm):
     secret_fields = ("token",)
 
     def add_fields(self, config):
-        self.fields["token"] = secret_text_field(config.get("parameter_name") or "Bearer Token")
+        prefix = config.get("token_prefix") or ""
+        self.fields["token"] = secret_text_field(
+            config.get("parameter_name") or "Bearer Token",
+            help_text=f"Sent in the Authorization header of each request, as “{prefix} <token>”." if prefix
+            else "Sent alone in the Authorization header of each request.",
+        )
 
     def clean_token(self):
         token = self.cleaned_data["token"]

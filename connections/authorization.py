@@ -23,7 +23,14 @@ Action = ConnectionEvent.Action
 
 
 class AuthorizationFailed(Exception):
-    """The authorization could not be completed; the message is safe to show."""
+    """The authorization could not be completed; the message is safe to show.
+
+    `connection_id` names the connection being reauthorized, when it was one (to try again there).
+    """
+
+    def __init__(self, message, *, connection_id=None):
+        super().__init__(message)
+        self.connection_id = connection_id
 
 
 def _flows(session):
@@ -71,7 +78,7 @@ def authorization_complete(*, session, connector, user, params, redirect_uri):
         credentials = kind.complete(connector.kind_config, connector.secrets, flow=pending["flow"], params=params,
                                     redirect_uri=redirect_uri)
     except AuthError as error:
-        raise AuthorizationFailed(str(error)) from None
+        raise AuthorizationFailed(str(error), connection_id=pending["connection_id"]) from None
     return _save(connector=connector, user=user, credentials=credentials, name=pending["name"],
                  connection_id=pending["connection_id"])
 

@@ -34,7 +34,8 @@ class ConsoleForm(forms.Form):
     method = forms.ChoiceField(choices=[(m, m) for m in METHODS], initial="GET")
     url = forms.CharField(label="URL", max_length=2000,
                           help_text="A full URL, or a path relative to the connector's Base URL.",
-                          widget=forms.TextInput(attrs={"placeholder": "/v1/... or https://api.example.com/v1/..."}))
+                          widget=forms.TextInput(attrs={"placeholder": "/v1/... or https://api.example.com/v1/...",
+                                                        "class": "font-monospace"}))
     params = forms.CharField(label="Query parameters", required=False,
                              widget=forms.Textarea(attrs={"rows": 2, "placeholder": "name=value, one per line"}))
     headers = forms.CharField(required=False,

@@ -109,3 +109,17 @@ class ConnectionEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ConsoleRequest(models.Model):
+    """A request sent from the request console, kept to send again (encrypted: headers may hold values)."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="console_requests")
+    sent_at = models.DateTimeField()
+    request = EncryptedJSONField(default=dict)  # the console form's fields, as typed
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return f"Console request at {self.sent_at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -15,6 +16,7 @@ from builder.models import Connector, Stage
 from . import authorization, services, tokens
 from .errors import ConnectionUnavailable
 from .mixins import OwnConnectionMixin, own_connection_or_404
+from .models import Connection
 
 
 class AuthorizeForm(forms.Form):
@@ -35,11 +37,10 @@ class AuthorizeForm(forms.Form):
 
 
 def report_connected(request, connection):
-    """Say the connection is made, and run the connector's test request through it."""
+    """Say the connection is made, and run the connector's test request through it (its page shows the result)."""
     messages.success(request, f"Connected to {connection.connector.name}.")
     if connection.connector.test_url:
-        result = services.connection_test(connection=connection, user=request.user)
-        (messages.success if result.ok else messages.error)(request, result.message)
+        services.connection_test(connection=connection, user=request.user)
 
 
 def callback_uri(request, connector):
@@ -72,7 +73,8 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
         kwargs.setdefault("form", self.form())
         kind = self.connector.kind
         return super().get_context_data(connector=self.connector, connection=self.connection,
-                                        redirects=kind.grant_kind(self.connector.kind_config) == REDIRECT, **kwargs)
+                                        redirects=kind.grant_kind(self.connector.kind_config) == REDIRECT,
+                                        failed="failed" in self.request.GET, **kwargs)
 
     def post(self, request, *args, **kwargs):
         form = self.form(request.POST)
@@ -106,13 +108,24 @@ class OAuthCallbackView(LoginRequiredMixin, View):
                 redirect_uri=callback_uri(request, connector))
         except authorization.AuthorizationFailed as error:
             messages.error(request, f"{connector.name}: {error}")
-            response = redirect("microservices")
+            response = redirect(self.try_again_url(request, connector, error))
         else:
             report_connected(request, connection)
             response = redirect(connection)
         response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"
         return response
+
+    @staticmethod
+    def try_again_url(request, connector, error):
+        """Return the page the authorization started from, offering Try again; the home page when gone."""
+        if error.connection_id:
+            connection = Connection.objects.for_owner(request.user).filter(pk=error.connection_id).first()
+            if connection:
+                return f"{reverse('connections:reauthorize', args=[connection.link_name])}?failed=1"
+        if connector.is_ready:
+            return f"{reverse('connections:add', args=[connector.pk])}?failed=1"
+        return reverse("microservices")
 
 
 class RefreshNowView(OwnConnectionMixin, View):

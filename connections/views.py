@@ -17,7 +17,7 @@ from builder.models import Connector, Stage
 from builder.views.mixins import BadRequestOnInvalidMixin
 from connectors_site import outbound
 
-from . import services
+from . import console, services
 from .forms import ConnectionNameForm, ConsoleForm
 from .mixins import OwnConnectionMixin
 from .models import Connection
@@ -94,8 +94,8 @@ class ConnectionAddView(LoginRequiredMixin, TemplateView):
                 connector=self.connector, owner=request.user, name=name_form.cleaned_data["name"],
                 secrets=credential_form.secrets(),
             )
-            result = services.connection_test(connection=connection, user=request.user)
-            (messages.success if result.ok else messages.error)(request, result.message)
+            # The connection's page shows the test's result (once: not also as a message).
+            services.connection_test(connection=connection, user=request.user)
             return redirect(connection)
         context = self.get_context_data(name_form=name_form, credential_form=credential_form)
         return self.render_to_response(context, status=400)
@@ -106,7 +106,12 @@ class ConnectionDetailView(OwnConnectionMixin, DetailView):
     context_object_name = "connection"
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("console_form", ConsoleForm())
+        masker = kwargs.pop("masker", None) or services.connection_masker(self.object)
+        if "console_form" not in kwargs:
+            # ?recent=<id> fills the console with a recent request, to send it again.
+            initial = console.recent_request(self.object, self.request.GET.get("recent", ""), masker)
+            kwargs["console_form"] = ConsoleForm(initial=initial)
+        kwargs["recent_requests"] = console.recent_requests(self.object, masker)
         kwargs["events"] = self.object.events.select_related("user")[:20]
         return super().get_context_data(**kwargs)
 
@@ -123,6 +128,7 @@ class ConsoleView(ConnectionDetailView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(console_form=form), status=400)
         masker = services.connection_masker(connection)
+        console.remember_request(connection, console.console_fields(request.POST))
         started = time.monotonic()
         try:
             response = services.connection_request(
@@ -136,7 +142,8 @@ class ConsoleView(ConnectionDetailView):
             form.add_error(None, str(error))
             return self.render_to_response(self.get_context_data(console_form=form), status=400)
         result = console_result(response, masker, elapsed_ms=round(1000 * (time.monotonic() - started)))
-        return self.render_to_response(self.get_context_data(console_form=form, result=result))
+        result["curl"] = console.curl_command(result["sent"])
+        return self.render_to_response(self.get_context_data(console_form=form, result=result, masker=masker))
 
 
 def console_result(response, masker, *, elapsed_ms):
@@ -166,8 +173,7 @@ def console_result(response, masker, *, elapsed_ms):
 class ConnectionTestView(OwnConnectionMixin, View):
     def post(self, request, link_name):
         connection = self.get_object()
-        result = services.connection_test(connection=connection, user=request.user)
-        (messages.success if result.ok else messages.error)(request, result.message)
+        services.connection_test(connection=connection, user=request.user)  # its page shows the result
         return redirect(connection)
 
 
@@ -217,8 +223,7 @@ class ConnectionCredentialsView(OwnConnectionMixin, DetailView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(credential_form=form), status=400)
         services.connection_update_secrets(connection=connection, user=request.user, secrets=form.secrets())
-        result = services.connection_test(connection=connection, user=request.user)
-        (messages.success if result.ok else messages.error)(request, result.message)
+        services.connection_test(connection=connection, user=request.user)  # its page shows the result
         return redirect(connection)
 
 

@@ -38,11 +38,14 @@ def test_denied_authorization_says_denied_and_saves_nothing(user_client, any_oau
     connector = oauth1_connector(any_oauth1_provider)
     provider_url = start_authorization(user_client, connector)
     response = user_client.get(callback_from(any_oauth1_provider.deny(provider_url)))
-    assert response["Location"] == reverse("microservices")
+    # Back to Add Connection, which says what happened and offers Try again.
+    assert response["Location"] == f"{reverse('connections:add', args=[connector.pk])}?failed=1"
     shown = [str(message) for message in get_messages(response.wsgi_request)]
     assert any("denied" in message for message in shown), shown
     assert not any("unknown, expired" in message for message in shown), shown
     assert not Connection.objects.exists()
+    page = user_client.get(response["Location"]).content.decode()
+    assert "Sandbox OAuth1: " in page and ">Try again</button>" in page
 
 
 def test_disconnect_revokes(user_client, any_oauth1_provider):

@@ -93,7 +93,8 @@ class TestState:
         code = query(approve_oauth2_consent(peer, provider_url))["code"]
         params = {"code": code, **({"state": state} if state else {})}
         response = self.callback(user_client, connector, **params)
-        assert response.status_code == 302 and response["Location"] == reverse("microservices")
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('connections:add', args=[connector.pk])}?failed=1"
         assert "unknown, expired or already used" in user_client.get(response["Location"]).content.decode()
         assert not Connection.objects.exists() and token_requests(peer) == 0
 

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from playwright.sync_api import expect
 from PIL import Image
 
 from builder.models import Connector, Stage
@@ -42,9 +43,9 @@ def fill_oauth1(panel):
 def fill_oauth2(panel):
     # The Authorization URL, PKCE and Issuer apply to the Authorization Code grant only.
     by_label(panel, "Grant Type").select_option(label="Client Credentials")
-    assert not by_label(panel, "Authorization URL").is_visible()
+    expect(by_label(panel, "Authorization URL")).to_be_hidden()
     by_label(panel, "Grant Type").select_option(label="Authorization Code")
-    assert by_label(panel, "Authorization URL").is_visible()
+    expect(by_label(panel, "Authorization URL")).to_be_visible()
     by_label(panel, "Client ID").fill("client-id-123")
     by_label(panel, "Client Secret").fill("client-secret-canary")
     by_label(panel, "Authorization URL").fill("https://www.dropbox.com/oauth2/authorize")
@@ -87,12 +88,12 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key, label
     page.get_by_role("link", name="Microservices").first.click()
     page.get_by_role("link", name="Manage Custom Connectors").first.click()
     page.get_by_role("link", name="+Create Custom Connector").first.click()
-    assert page.get_by_role("heading", name="Create New Custom Connector").is_visible()
+    expect(page.get_by_role("heading", name="Create New Custom Connector")).to_be_visible()
 
     # A refused name keeps the page, with the message next to the field.
     by_label(page, "Connector Name").fill("#Zylker")
     page.get_by_role("button", name="Create Custom Connector").click()
-    assert page.locator("#id_name.is-invalid").is_visible()
+    expect(page.locator("#id_name.is-invalid")).to_be_visible()
     by_label(page, "Connector Name").fill(f"Zylker {label}")
     by_label(page, "Description (Optional)").fill("Contacts & deals, read-only (v2)")
     page.get_by_role("button", name="Create Custom Connector").click()
@@ -106,7 +107,7 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key, label
     # Security: choose the type; exactly its fields show.
     page.locator("label.btn", has_text=label).filter(has_text=label).first.click()
     panel = page.locator(f'section[data-auth-type="{key}"]')
-    assert panel.is_visible()
+    expect(panel).to_be_visible()
     assert page.locator("section.auth-panel:visible").count() == 1
     fill(panel)
     if key == "aws_sigv4":
@@ -119,7 +120,7 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key, label
         assert callback.startswith(page.url.split("/connectors/")[0]) and "/oauth/callback/" in callback
     screenshot(f"{key}-2-security")
     page.get_by_role("button", name="Save & Continue").click()
-    assert page.get_by_text("Authentication parameters saved.").is_visible()
+    expect(page.get_by_text("Authentication parameters saved.")).to_be_visible()
 
     connector = Connector.objects.get(name=f"Zylker {label}")
     if connector.uses_scopes:
@@ -133,7 +134,7 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key, label
         by_label(rows.nth(1), "Scope Name").fill("Write files")
         by_label(rows.nth(1), "Scope Value").fill("files.content.write")
         page.get_by_role("button", name="Add", exact=True).click()
-        assert page.get_by_text("Added 2 scopes.").is_visible()
+        expect(page.get_by_text("Added 2 scopes.")).to_be_visible()
         # Bulk Delete is enabled by a selection and says how many; it asks in a dialog of the page.
         bulk = page.locator("#bulk-delete")
         assert bulk.is_disabled()
@@ -150,9 +151,9 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key, label
     # The Ready step: a checklist, then Mark as Ready.
     assert page.title() == f"Ready · Zylker {label} · Custom Connectors"
     page.get_by_role("button", name="Mark as Ready").click()
-    assert page.get_by_text("The stage has been changed from Draft to Ready.").is_visible()
+    expect(page.get_by_text("The stage has been changed from Draft to Ready.")).to_be_visible()
     assert page.get_by_test_id("stage").inner_text() == "Ready"
-    assert page.get_by_role("link", name="Add Connection").first.is_visible()
+    expect(page.get_by_role("link", name="Add Connection").first).to_be_visible()
     steps = page.get_by_role("navigation", name="Builder steps")
     assert "of" in steps.inner_text() and steps.locator(".stepper-done").count() == steps.locator("li").count()
     screenshot(f"{key}-4-ready")

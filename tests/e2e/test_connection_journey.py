@@ -50,6 +50,13 @@ def test_add_test_and_call(page, screenshot, make_user, httpbin_url, moto_server
     by_label(page, "Connection Name").fill(f"My {target.name}")
     for label, value in values.items():
         by_label(page, label).fill(value)
+    # A secret field can be shown to check what was typed, and hidden again.
+    secret = page.locator(f'[id="{page.locator("input[type=password]").first.get_attribute("id")}"]')
+    page.get_by_role("button", name="Show").first.click()
+    assert secret.get_attribute("type") == "text"
+    assert page.get_by_role("button", name="Hide").first.get_attribute("aria-pressed") == "true"
+    page.get_by_role("button", name="Hide").first.click()
+    assert secret.get_attribute("type") == "password"
     screenshot(f"connection-{key}-1-add")
     page.get_by_role("button", name="Connect").click()
 
@@ -62,6 +69,10 @@ def test_add_test_and_call(page, screenshot, make_user, httpbin_url, moto_server
     page.get_by_role("button", name="Send").click()
     assert page.get_by_test_id("response-status").inner_text().startswith("200")
     assert expected in page.locator("#console-result").inner_text()
+    assert page.get_by_test_id("curl-command").inner_text().startswith("curl ")
+    page.get_by_role("button", name="Copy as curl").click()
+    assert page.get_by_role("button", name="Copied").is_visible()
+    assert page.get_by_test_id("recent-requests").get_by_role("link").count() == 1
     screenshot(f"connection-{key}-2-console")
 
     content = page.content()

@@ -1,6 +1,7 @@
 """OAuth in a real browser: the provider's own login and consent pages, then call, refresh, revoke."""
 
 import pytest
+from playwright.sync_api import expect
 
 from builder.models import Connector, Scope, Stage
 from connections.models import Connection
@@ -64,14 +65,31 @@ def test_oauth2_consent_call_refresh_revoke(page, screenshot, make_user, live_se
 
     first_token = Connection.objects.get().secrets["access_token"]
     page.get_by_role("button", name="Refresh now").click()
-    assert page.get_by_text("Token refreshed.").is_visible()
+    expect(page.get_by_text("Token refreshed.")).to_be_visible()
     assert Connection.objects.get().secrets["access_token"] != first_token
 
     page.get_by_role("button", name="Disconnect").click()
     page.get_by_role("dialog").get_by_role("button", name="Disconnect").click()
-    assert page.get_by_test_id("connection-status").inner_text() == "Revoked"
-    assert page.get_by_role("link", name="Reauthorize").is_visible()
+    expect(page.get_by_test_id("connection-status")).to_have_text("Revoked")  # the form is sent after the dialog closes
+    expect(page.get_by_role("link", name="Reauthorize")).to_be_visible()
     screenshot("oauth2-5-revoked")
+
+
+def test_oauth2_denied_then_try_again(page, make_user, live_server, oauth2_provider):
+    connector = oauth2_connector(oauth2_provider, live_server)
+    make_user("jo")
+    sign_in(page, "jo", PASSWORD)
+    page.goto(f"/connections/add/{connector.pk}/")
+    page.get_by_role("button", name="Authorize").click()
+    page.locator("input[name=username]").fill(oauth2_provider.username)
+    page.locator("input[name=password]").fill(oauth2_provider.password)
+    page.locator("input[type=submit], button[type=submit]").first.click()
+    page.locator("input[type=submit][value=Cancel]").click()  # deny on the consent page
+
+    assert page.get_by_role("alert").filter(has_text="Sandbox OAuth2").is_visible()
+    page.get_by_role("button", name="Try again").click()
+    page.locator("input[name=allow], button[name=allow]").first.click()
+    assert page.get_by_test_id("connection-status").inner_text() == "Connected"
 
 
 def test_oauth1_authorize_call_revoke(page, screenshot, make_user, oauth1_provider):
@@ -89,4 +107,4 @@ def test_oauth1_authorize_call_revoke(page, screenshot, make_user, oauth1_provid
     screenshot("oauth1-2-connected")
     page.get_by_role("button", name="Disconnect").click()
     page.get_by_role("dialog").get_by_role("button", name="Disconnect").click()
-    assert page.get_by_test_id("connection-status").inner_text() == "Revoked"
+    expect(page.get_by_test_id("connection-status")).to_have_text("Revoked")  # the form is sent after the dialog closes
