@@ -32,7 +32,8 @@ def origin(url):
     """Return scheme://host[:port] of url (lower case, default ports left out), or "" when it has none."""
     parts = urlsplit(url)
     scheme, host = parts.scheme.lower(), (parts.hostname or "").rstrip(".")
-    if scheme not in ("http", "https") or not host:
+    # User info or a backslash in the authority: parsers disagree on such a URL's host, so it has none here.
+    if scheme not in ("http", "https") or not host or "@" in parts.netloc or "\\" in parts.netloc:
         return ""
     try:
         port = parts.port

@@ -121,3 +121,13 @@ def test_a_path_without_a_base_url_is_refused_clearly(machine_connection):
     connection = Connection.objects.select_related("connector").get()
     with pytest.raises(services.DestinationRefused, match="no Base URL"):
         services.connection_request(connection, "GET", "/api/me/")
+
+
+@pytest.mark.parametrize("url", ["{base}@{other}/x", "{base}\\@{other}/x", "https://user:pw@{host}/x"])
+def test_urls_whose_host_parsers_disagree_on_are_refused(machine_connection, oauth2_provider, elsewhere, url):
+    base_url, seen = elsewhere
+    url = url.format(base=oauth2_provider.base_url, other=base_url.split("//")[1],
+                     host=oauth2_provider.base_url.split("//")[1])
+    with pytest.raises(services.DestinationRefused):
+        services.connection_request(machine_connection, "GET", url)
+    assert seen == []
