@@ -19,6 +19,11 @@ from tests.connections.oauth_helpers import (approve_oauth2_consent, callback_fr
 pytestmark = pytest.mark.django_db
 
 
+def try_again_url(connector):
+    """Where a refused callback sends the user: back to Add Connection, with Try again."""
+    return reverse("connections:add", args=[connector.pk]) + "?failed=1"
+
+
 def stored_text():
     """Return everything the database holds about pending flows and sessions, as stored."""
     with db.cursor() as cursor:
@@ -77,7 +82,7 @@ class TestBinding:
         callback = callback_from(approve_oauth2_consent(peer, start_authorization(session_client, connector)))
         other_client = signed_in(end_user)
         response = other_client.get(callback)
-        assert response["Location"] == reverse("microservices")
+        assert response["Location"] == try_again_url(connector)
         assert "unknown, expired or already used" in other_client.get(response["Location"]).content.decode()
         assert not Connection.objects.exists()
         # The flow is still the first session_client's to finish.
@@ -128,7 +133,7 @@ class TestLifetime:
         with db.cursor() as cursor:  # as after its key was removed from CONNECTORS_ENCRYPTION_KEYS
             cursor.execute(f"UPDATE {PendingAuthorization._meta.db_table} SET flow = %s", ["gAAAAA-not-a-token"])
         response = session_client.get(callback)
-        assert response["Location"] == reverse("microservices") and not Connection.objects.exists()
+        assert response["Location"] == try_again_url(connector) and not Connection.objects.exists()
 
 
 def test_a_connection_deleted_while_reauthorizing_is_no_500(session_client, end_user, peer):
@@ -139,5 +144,6 @@ def test_a_connection_deleted_while_reauthorizing_is_no_500(session_client, end_
     callback = callback_from(approve_oauth2_consent(peer, response["Location"]))
     assert session_client.post(reverse("connections:delete", args=[connection.link_name])).status_code == 302
     response = session_client.get(callback)
-    assert response.status_code == 302 and response["Location"] == reverse("microservices")
+    # The connection being reauthorized is gone: the user is offered to add a new one.
+    assert response.status_code == 302 and response["Location"] == try_again_url(connector)
     assert not Connection.objects.exists()
