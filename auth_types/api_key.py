@@ -74,11 +74,10 @@ class ApiKeyConfigForm(ConfigForm):
         self.parameters = ParameterFormSet(data, initial=initial, prefix=self.add_prefix("parameters"))
 
     @classmethod
-    def from_stored(cls, config, secrets):
+    def stored_data(cls, config, secrets):
         rows = (config or {}).get("parameters") or []
         rows = rows if isinstance(rows, list) else []
-        probe = cls(stored_config=config, stored_secrets=secrets)
-        prefix = probe.parameters.prefix
+        prefix = cls(stored_config=config, stored_secrets=secrets).parameters.prefix
         data = {
             f"{prefix}-TOTAL_FORMS": str(len(rows)),
             f"{prefix}-INITIAL_FORMS": str(len(rows)),
@@ -87,7 +86,7 @@ class ApiKeyConfigForm(ConfigForm):
             # A malformed stored row is validated as an empty one: a problem to report, not a crash.
             for name, value in (row.items() if isinstance(row, dict) else ()):
                 data[f"{prefix}-{index}-{name}"] = value
-        return cls(data, stored_config=config, stored_secrets=secrets)
+        return data
 
     def is_valid(self):
         return all([super().is_valid(), self.parameters.is_valid()])

@@ -105,13 +105,17 @@ class ConfigForm(forms.Form):
     @classmethod
     def from_stored(cls, config, secrets):
         """Return a bound form holding the stored values, to re-validate them (the Ready gate)."""
+        return cls(cls.stored_data(config, secrets), stored_config=config, stored_secrets=secrets)
+
+    @classmethod
+    def stored_data(cls, config, secrets):
+        """Return the stored values as the form would post them (names without a prefix)."""
         data = {}
-        prefix_form = cls(stored_config=config, stored_secrets=secrets)
-        for name in prefix_form.fields:
+        for name in cls(stored_config=config, stored_secrets=secrets).fields:
             value = (secrets if name in cls.secret_fields else config).get(name)
             if value is not None and value is not False:
-                data[prefix_form.add_prefix(name)] = value
-        return cls(data, stored_config=config, stored_secrets=secrets)
+                data[name] = value
+        return data
 
     def error_list(self):
         """Return every error as a readable "Label: message" string."""
@@ -135,38 +139,48 @@ class ConfigForm(forms.Form):
 class AuthType:
     """One authentication type. Subclasses state only what is particular to them.
 
+    Every hook the builder and the connections app call is defined here, with a default or
+    raising NotImplementedError; the registry refuses a type that lacks a hook its grant kinds
+    need (auth_types.checks), and a system check that one of its templates is missing.
+
+    Stated by every type:
     key            stable identifier stored on the connector (never renamed)
     name           the label the help page uses
     description    one sentence for the Security section
     config_form    the Security section's form (a ConfigForm subclass)
     config_template  template rendering that form inside the Security page
+    grant_kinds    every value grant_kind() may return (see below)
     uses_scopes    whether the OAuth Scopes section applies
     uses_callback  whether the provider redirects back (the page shows the callback URL)
+    admin_completes  config fields an installation fills in itself (its own OAuth client ID):
+                   a built-in or an imported document may leave them empty, as it leaves secrets
 
     The connection side, on plain dicts (the connections app decrypts and stores). `client`
     is the connector's decrypted secrets (client or consumer secret), `credentials` the
     connection's (typed values, or tokens):
     grant_kind(config)       FORM (the user fills credential_form), REDIRECT (begin → provider
                              → complete) or DIRECT (fetch_token, no user interaction)
-    credential_form(config)  the CredentialForm class for FORM types, else None
-    auth(config, credentials, client=)  a requests AuthBase applying the credentials
+    credential_form(config)  the CredentialForm class (FORM), else None
+    auth(config, credentials, client=)  a requests AuthBase applying the credentials; it may
+                             answer a 401 challenge once (connectors_site.outbound)
     secret_values(config, credentials, client=)  every string never to be shown (incl. derived forms)
     sensitive_names(config)  header and query names whose values are credentials
 
     REDIRECT and DIRECT types also implement (all HTTP through connectors_site.outbound.send,
     token/refresh/revoke calls with allow_redirects=False):
-    begin(config, client, *, redirect_uri, scopes) -> (authorization_url, flow)
+    begin(config, client, *, redirect_uri, scopes) -> (authorization_url, flow)      (REDIRECT)
         flow is a JSON-able dict the caller keeps in the user's session (never in a page, a
         cookie or a URL); flow["state"] is the value the callback must carry back.
     callback_state(params)   the value in the callback's query to compare with flow["state"]
-    complete(config, client, *, flow, params, redirect_uri) -> credentials
-    fetch_token(config, client, *, scopes) -> credentials          (DIRECT)
-    refresh(config, client, credentials) -> credentials             (keeps a refresh token
-                             the provider did not replace)
+    complete(config, client, *, flow, params, redirect_uri) -> credentials          (REDIRECT)
+    fetch_token(config, client, *, scopes) -> credentials                           (DIRECT)
     can_refresh(config, credentials) -> bool
+    refresh(config, client, credentials) -> credentials   (when can_refresh; keeps a refresh
+                             token the provider did not replace)
+    token_identity(credentials)  what tells one issued token from the next
     expires_at(credentials) -> aware datetime or None
     granted_scopes(credentials) -> str
-    revoke(config, client, credentials) -> None
+    revoke(config, client, credentials) -> False when there is nothing to revoke
     Failures raise AuthorizationDenied, GrantInvalid or ProviderUnavailable.
 
     The OpenAPI importer asks every type about each security scheme of a document:
@@ -183,26 +197,53 @@ class AuthType:
     description = ""
     config_form = ConfigForm
     config_template = "auth_types/config_form.html"
+    grant_kinds = (FORM,)
+    admin_completes = ()
     uses_scopes = False
     uses_callback = False
     openapi_http_scheme = ""
+
+    # --- what the end user gives --------------------------------------------------------
 
     def grant_kind(self, config):
         return FORM
 
     def credential_form(self, config):
+        """Return the CredentialForm class the end user fills (FORM); None for the other kinds."""
         return None
 
     def auth(self, config, credentials, client=None):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define auth().")
 
     def secret_values(self, config, credentials, client=None):
         form_class = self.credential_form(config)
         names = form_class.secret_names(config) if form_class else ()
         return [credentials[name] for name in names if credentials.get(name)]
 
+    def sensitive_names(self, config):
+        return ()
+
+    # --- the provider's flows (REDIRECT, DIRECT) ----------------------------------------
+
+    def begin(self, config, client, *, redirect_uri, scopes):
+        raise NotImplementedError(f"{type(self).__name__} must define begin() for its redirect flow.")
+
+    def callback_state(self, params):
+        raise NotImplementedError(f"{type(self).__name__} must define callback_state() for its redirect flow.")
+
+    def complete(self, config, client, *, flow, params, redirect_uri):
+        raise NotImplementedError(f"{type(self).__name__} must define complete() for its redirect flow.")
+
+    def fetch_token(self, config, client, *, scopes):
+        raise NotImplementedError(f"{type(self).__name__} must define fetch_token() for its direct grant.")
+
+    # --- tokens -------------------------------------------------------------------------
+
     def can_refresh(self, config, credentials):
         return False
+
+    def refresh(self, config, client, credentials):
+        raise NotImplementedError(f"{type(self).__name__} must define refresh() when it can refresh.")
 
     def token_identity(self, credentials):
         """Return what tells one issued token from the next (a refresh replaces it), or None."""
@@ -218,8 +259,7 @@ class AuthType:
     def granted_scopes(self, credentials):
         return ""
 
-    def sensitive_names(self, config):
-        return ()
+    # --- OpenAPI import -----------------------------------------------------------------
 
     def openapi_choices(self, name, scheme, context):
         return []
@@ -228,6 +268,12 @@ class AuthType:
         """Return "http <scheme>" when scheme is an OpenAPI http scheme this type imports, else ""."""
         wanted, given = self.openapi_http_scheme, scheme.get("scheme")
         return f"http {given}" if wanted and scheme.get("type") == "http" and str(given).lower() == wanted else ""
+
+    # --- the stored configuration -------------------------------------------------------
+
+    def templates(self):
+        """Return the names of the templates this type renders (checked at start-up)."""
+        return [self.config_template]
 
     def problems(self, config, secrets):
         """Return the reasons the stored configuration is not usable, as readable strings."""

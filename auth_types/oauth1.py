@@ -16,6 +16,7 @@ from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER
 from connectors_site.outbound import OutboundError, send
 
 from .base import REDIRECT, AuthError, AuthorizationDenied, AuthType, ConfigForm, GrantInvalid, ProviderUnavailable
+from .logs import drop_debug_records
 from .validators import ServiceURLField, is_https
 
 SIGNATURE_METHODS = [("HMAC-SHA1", "HMAC-SHA1"), ("HMAC-SHA256", "HMAC-SHA256"), ("PLAINTEXT", "PLAINTEXT")]
@@ -25,6 +26,8 @@ TOKEN_RESPONSE_MAX_BYTES = 64 * 1024
 # A token is sent back in headers and URLs: printable ASCII, and not absurdly long.
 _TOKEN_VALUE = re.compile(r"[\x21-\x7e]{1,2000}")
 _ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# Their DEBUG records show the token, the parameters and the signature base string of every request.
+drop_debug_records("requests_oauthlib.oauth1_auth", "oauthlib.oauth1.rfc5849", "oauthlib.oauth1.rfc5849.signature")
 
 
 class OAuth1ConfigForm(ConfigForm):
@@ -75,6 +78,8 @@ class OAuth1(AuthType):
         "request is signed with the consumer secret and the user's token."
     )
     config_form = OAuth1ConfigForm
+    grant_kinds = (REDIRECT,)
+    admin_completes = ("consumer_key",)
     uses_scopes = True
     uses_callback = True
 

@@ -122,6 +122,8 @@ class OAuth2(AuthType):
     )
     config_form = OAuth2ConfigForm
     config_template = "auth_types/oauth2_config.html"
+    grant_kinds = (REDIRECT, DIRECT)
+    admin_completes = ("client_id",)
     uses_scopes = True
     uses_callback = True
     # (connect, read) seconds for token, refresh and revoke calls; a test may shorten it on an instance.

@@ -5,7 +5,6 @@ This module is the bottom layer of the auth stack: import nothing from ``builder
 """
 
 import datetime
-import logging
 from urllib.parse import parse_qsl, urlsplit
 
 from botocore.auth import SIGV4_TIMESTAMP, S3SigV4Auth
@@ -15,18 +14,13 @@ from botocore.credentials import Credentials
 from requests.auth import AuthBase
 
 from .base import AuthError
+from .logs import drop_debug_records
 
 __all__ = ["SigV4Auth", "canonical_parts"]
 
 
-class _NoSigningDetails(logging.Filter):
-    """Drop botocore's DEBUG records of the canonical request: they carry the session token."""
-
-    def filter(self, record):
-        return record.levelno > logging.DEBUG
-
-
-logging.getLogger("botocore.auth").addFilter(_NoSigningDetails())
+# botocore's DEBUG records of the canonical request carry the session token.
+drop_debug_records("botocore.auth")
 
 # Headers an earlier signing pass may have set; drop them so a re-sent request is signed afresh.
 _SIGNING_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256")

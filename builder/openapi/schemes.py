@@ -12,8 +12,6 @@ from .spec import _declared_schemes, _key_text, _ref, server_url
 
 MAX_SCHEMES = 50     # real documents declare a handful; each is validated, and each choice shown
 MAX_DISCOVERIES = 3  # OpenID Connect discovery fetches per document, each up to DISCOVERY_TIMEOUT
-# Set by the admin in Security (their own OAuth client), so not checked here.
-ADMIN_COMPLETES = ("client_id",)
 
 
 def security_schemes(spec):
@@ -77,9 +75,11 @@ def _checked(choice):
     """Refuse a choice whose mapped configuration the auth type's own form would not accept."""
     if not choice.importable:
         return choice
-    form = registry.get(choice.auth_type).config_form.from_stored(choice.config, {})
+    kind = registry.get(choice.auth_type)
+    form = kind.config_form.from_stored(choice.config, {})
     form.is_valid()
-    skipped = {f"{form.fields[name].label}: {error}" for name in ADMIN_COMPLETES + form.secret_fields
+    # What the admin enters in Security (their own client, its secrets) is not in the document.
+    skipped = {f"{form.fields[name].label}: {error}" for name in kind.admin_completes + form.secret_fields
                if name in form.fields for error in form.errors.get(name, ())}
     problems = [problem for problem in form.error_list() if problem not in skipped]
     if problems:

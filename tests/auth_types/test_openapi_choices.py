@@ -6,6 +6,7 @@ import pytest
 
 from auth_types import registry
 from auth_types.base import OPENAPI_DISCOVERY, OpenAPISchemeRefused
+from tests.examples import example, keys
 
 
 class Context:
@@ -35,14 +36,10 @@ def choices(key, scheme, name="s"):
     return registry.get(key).openapi_choices(name, scheme, Context())
 
 
-SCHEMES = {
-    "api_key": {"type": "apiKey", "in": "header", "name": "X-Key"},
-    "basic": {"type": "http", "scheme": "basic"},
-    "bearer": {"type": "http", "scheme": "bearer"},
-    "oauth2": {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "/token"}}},
-}
+# Each type's example scheme, for the types that import one.
+SCHEMES = {key: example(key).openapi_scheme for key in keys() if example(key).openapi_scheme}
 # (the type it belongs to, a scheme): every other type must answer [] for it.
-OWNED = [*SCHEMES.items(), ("basic", {"type": "basic"}), ("", {"type": "http", "scheme": "digest"}),
+OWNED = [*SCHEMES.items(), ("basic", {"type": "basic"}), ("", {"type": "http", "scheme": "hoba"}),
          ("", {"type": "mutualTLS"}), ("", {"type": "openIdConnect", "openIdConnectUrl": "https://x.example.com"}),
          ("", {})]
 
@@ -63,8 +60,13 @@ def test_the_registry_asks_every_type_and_only_the_owner_answers(key):
 
 
 def test_the_registry_answers_nothing_for_a_scheme_no_type_imports():
-    assert registry.openapi_choices("s", {"type": "http", "scheme": "digest"}, Context()) == []
-    assert registry.openapi_http_schemes() == ["basic", "bearer"]
+    assert registry.openapi_choices("s", {"type": "http", "scheme": "hoba"}, Context()) == []
+
+
+@pytest.mark.parametrize("http_scheme", registry.openapi_http_schemes())
+def test_each_http_scheme_the_registry_names_is_imported_by_one_type(http_scheme):
+    found = registry.openapi_choices("s", {"type": "http", "scheme": http_scheme.upper()}, Context())
+    assert len(found) == 1 and found[0].kind == f"http {http_scheme.upper()}" and not found[0].reason
 
 
 # --- API key --------------------------------------------------------------------------------

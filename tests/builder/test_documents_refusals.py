@@ -44,7 +44,7 @@ REFUSALS = {
     "unknown top-level key": ({**document(), "extra": 1}, "$.extra", "Unknown field"),
     "no connector": ({"format": FORMAT, "version": 1}, "$.connector", "required"),
     "unknown auth type": (document(auth_type="oauth2") | {"connector": {**document()["connector"],
-                                                                        "auth_type": "digest"}},
+                                                                        "auth_type": "no_such_type"}},
                           "$.connector.auth_type", 'Use one of: "basic"'),
     "no name": (document(name=None), "$.connector.name", "This field is required."),
     "name type": (document(name=5), "$.connector.name", "Expected a string."),
