@@ -8,9 +8,8 @@ returns; the connections app stores what the credential flows return.
 import dataclasses
 import typing
 
-from django import forms
+from .forms import SECRET_PLACEHOLDER, ConfigForm, protect_secret_fields  # noqa: F401 (the contract's names)
 
-SECRET_PLACEHOLDER = "Stored. Leave blank to keep it."
 
 
 class AuthError(ValueError):
@@ -73,67 +72,6 @@ class OpenAPIContext(typing.Protocol):
 
     def clean_note(self, text, limit):
         """Return text fit for the connector's description, at most limit characters."""
-
-
-def protect_secret_fields(form, names, stored_secrets):
-    """Never render the named fields' values; make them optional (blank keeps) when a value is stored."""
-    for name in names:
-        field = form.fields[name]
-        field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
-        if stored_secrets.get(name):
-            field.required = False
-            field.widget.attrs["placeholder"] = SECRET_PLACEHOLDER
-            field.help_text = " ".join(filter(None, [field.help_text, SECRET_PLACEHOLDER]))
-        field.widget.is_required = field.required
-
-
-class ConfigForm(forms.Form):
-    """The Security section's fields for one auth type.
-
-    `stored_config` and `stored_secrets` are what is saved now. Secret fields never render
-    their value; left blank they keep the stored one.
-    """
-
-    secret_fields = ()
-
-    def __init__(self, data=None, files=None, *, stored_config=None, stored_secrets=None, **kwargs):
-        self.stored_config = dict(stored_config or {})
-        self.stored_secrets = dict(stored_secrets or {})
-        super().__init__(data, files, initial=dict(self.stored_config), **kwargs)
-        protect_secret_fields(self, self.secret_fields, self.stored_secrets)
-
-    @classmethod
-    def from_stored(cls, config, secrets):
-        """Return a bound form holding the stored values, to re-validate them (the Ready gate)."""
-        return cls(cls.stored_data(config, secrets), stored_config=config, stored_secrets=secrets)
-
-    @classmethod
-    def stored_data(cls, config, secrets):
-        """Return the stored values as the form would post them (names without a prefix)."""
-        data = {}
-        for name in cls(stored_config=config, stored_secrets=secrets).fields:
-            value = (secrets if name in cls.secret_fields else config).get(name)
-            if value is not None and value is not False:
-                data[name] = value
-        return data
-
-    def error_list(self):
-        """Return every error as a readable "Label: message" string."""
-        messages = []
-        for name, errors in self.errors.items():
-            label = self.fields[name].label if name in self.fields else ""
-            messages += [f"{label}: {error}" if label else error for error in errors]
-        return messages
-
-    def config(self):
-        """Return the non-secret settings to store (call after is_valid())."""
-        return {name: value for name, value in self.cleaned_data.items() if name not in self.secret_fields}
-
-    def secrets(self):
-        """Return the secrets to store: the new values, the stored ones where left blank."""
-        return {
-            name: self.cleaned_data.get(name) or self.stored_secrets.get(name, "") for name in self.secret_fields
-        }
 
 
 class AuthType:
@@ -285,6 +223,8 @@ class AuthType:
         form = self.config_form(stored_config=config, stored_secrets=secrets)
         rows = []
         for name, field in form.fields.items():
+            if not form.applies(name, config or {}):
+                continue
             if name in form.secret_fields:
                 rows.append((field.label, mask(secrets.get(name) if secrets else "")))
             elif name in (config or {}):

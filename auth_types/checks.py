@@ -41,6 +41,7 @@ def contract_problems(cls):
                      for field in cls.config_form.secret_fields if field not in cls.config_form.base_fields]
         problems += [f"{name}.admin_completes names a field its config form does not have: {field!r}."
                      for field in cls.admin_completes if field not in cls.config_form.base_fields]
+        problems += condition_problems(name, cls.config_form.base_fields)
     kinds = tuple(cls.grant_kinds)
     unknown = [kind for kind in kinds if kind not in GRANT_KINDS]
     if not kinds or unknown:
@@ -54,6 +55,26 @@ def contract_problems(cls):
         problems.append(f"{name} has a redirect flow, so it must set uses_callback (the builder shows the URL).")
     if len(kinds) > 1 and not overrides(cls, "grant_kind"):
         problems.append(f"{name} has several grant kinds, so it must define grant_kind(config).")
+    return problems
+
+
+def condition_problems(name, fields):
+    """Return what is wrong with the fields' shown_when declarations: unknown fields, cycles."""
+    problems = []
+    for field_name, field in fields.items():
+        for control in getattr(field, "shown_when", None) or {}:
+            if control not in fields:
+                problems.append(f"{name}: {field_name} is shown when {control!r}, a field the form does not have.")
+    for field_name in fields:
+        seen, todo = set(), list((getattr(fields[field_name], "shown_when", None) or {}))
+        while todo:
+            control = todo.pop()
+            if control == field_name:
+                problems.append(f"{name}: {field_name} is shown on a condition that depends on itself.")
+                break
+            if control in fields and control not in seen:
+                seen.add(control)
+                todo += list(getattr(fields[control], "shown_when", None) or {})
     return problems
 
 

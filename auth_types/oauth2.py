@@ -20,6 +20,7 @@ from .base import (
     OpenAPIChoice, OpenAPISchemeRefused,
 )
 from .bearer import BearerAuth
+from .forms import shown_when
 from .validators import ServiceURLField, auth_scheme_validator
 
 AUTHORIZATION_CODE = "authorization_code"
@@ -59,17 +60,17 @@ class OAuth2ConfigForm(ConfigForm):
         label="Client Authentication", choices=CLIENT_AUTH_METHODS, initial="client_secret_basic",
         help_text="How the client ID and secret are sent to the token endpoint.",
     )
-    authorization_url = ServiceURLField(
-        label="Authorization URL", required=False,
-        help_text="Where the end user is sent to grant access (Authorization Code only).",
-    )
+    authorization_url = shown_when(ServiceURLField(
+        label="Authorization URL", help_text="Where the end user is sent to grant access.",
+        error_messages={"required": "The Authorization Code grant needs an Authorization URL."},
+    ), grant_type=AUTHORIZATION_CODE)
     token_url = ServiceURLField(label="Token URL", help_text="Where access tokens are fetched.")
-    revoke_url = ServiceURLField(
+    revoke_url = shown_when(ServiceURLField(
         label="Revoke Token URL", required=False, help_text="Optional: called when a connection is disconnected."
-    )
-    refresh_url = ServiceURLField(
+    ), grant_type=AUTHORIZATION_CODE)
+    refresh_url = shown_when(ServiceURLField(
         label="Refresh Token URL", required=False, help_text="Optional: defaults to the Token URL."
-    )
+    ), grant_type=AUTHORIZATION_CODE)
     bearer_name = forms.CharField(
         label="Bearer Name", max_length=50, initial="Bearer", validators=[auth_scheme_validator],
         help_text="Prefix of the token in the Authorization header.",
@@ -78,27 +79,15 @@ class OAuth2ConfigForm(ConfigForm):
         label="Expiry Time", min_value=1, max_value=MAX_EXPIRY_SECONDS, initial=3600,
         help_text="Seconds an access token lives when the service does not say (default 3600).",
     )
-    pkce = forms.BooleanField(
+    pkce = shown_when(forms.BooleanField(
         label="Use PKCE (S256)", required=False, initial=True,
         help_text="Recommended; turn off only for a service that rejects the code_challenge parameter.",
-    )
-    issuer = ServiceURLField(
+    ), grant_type=AUTHORIZATION_CODE)
+    issuer = shown_when(ServiceURLField(
         label="Issuer", required=False,
         help_text="Optional: the authorization server's issuer identifier. When set, the callback must carry "
         "it as iss (RFC 9207); when not, an iss the server sends must match the Authorization URL's origin.",
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("grant_type") == AUTHORIZATION_CODE:
-            if not cleaned.get("authorization_url") and "authorization_url" not in self.errors:
-                self.add_error("authorization_url", "The Authorization Code grant needs an Authorization URL.")
-        elif cleaned.get("grant_type") == CLIENT_CREDENTIALS:
-            # The field is hidden for this grant: what it holds is neither used nor fixable.
-            self.errors.pop("authorization_url", None)
-            cleaned["authorization_url"] = ""
-            cleaned["pkce"] = False
-        return cleaned
+    ), grant_type=AUTHORIZATION_CODE)
 
 
 def issuer_matches(config, iss):
@@ -121,7 +110,6 @@ class OAuth2(AuthType):
         "(with state and PKCE); with Client Credentials the application gets its own token."
     )
     config_form = OAuth2ConfigForm
-    config_template = "auth_types/oauth2_config.html"
     grant_kinds = (REDIRECT, DIRECT)
     admin_completes = ("client_id",)
     uses_scopes = True
