@@ -1,12 +1,29 @@
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
+from connectors_site.admin_forms import BadRequestOnInvalidAdminMixin, PageRulesAdminForm
+
 from . import services
+from .forms import GeneralForm, ScopeDelimiterForm, ScopeForm, TestRequestForm
 from .models import SECRETS_LOST, Connector, ConnectorChange, Scope
+
+
+class ConnectorAdminForm(PageRulesAdminForm):
+    page_forms = (GeneralForm, TestRequestForm, ScopeDelimiterForm)
+
+
+class ScopeInlineFormSet(BaseInlineFormSet):
+    """Scope rows checked by the builder's scope form, against the connector being saved with them."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "connector": self.instance}
 
 
 class ScopeInline(admin.TabularInline):
     model = Scope
+    form = ScopeForm
+    formset = ScopeInlineFormSet
     extra = 0
 
 
@@ -21,7 +38,8 @@ class ConnectorChangeInline(admin.TabularInline):
 
 
 @admin.register(Connector)
-class ConnectorAdmin(admin.ModelAdmin):
+class ConnectorAdmin(BadRequestOnInvalidAdminMixin, admin.ModelAdmin):
+    form = ConnectorAdminForm
     list_display = ("name", "link_name", "auth_type", "stage", "updated_at")
     list_filter = ("stage", "auth_type")
     search_fields = ("name", "link_name", "description")

@@ -204,22 +204,13 @@ def _checked_logo(encoded, problems):
         return None
 
 
-class _UnsavedConnector:
-    """What ScopeForm asks of its connector before the connector exists: the delimiter, no scopes yet.
-
-    Duplicates within the document are found by the caller, as the builder's scope formset does.
-    """
-
-    def __init__(self, scope_delimiter):
-        self.scope_delimiter = scope_delimiter
-        self.scopes = Scope.objects.none()
-
-
 def _checked_scopes(kind, delimiter, scopes, problems):
     if scopes and not kind.uses_scopes:
         problems.append(("$.connector.scopes", f"{kind.name} connectors have no OAuth scopes; remove them."))
         return ()
-    connector, first_at, checked = _UnsavedConnector(delimiter), {}, []
+    # An unsaved connector has no stored scopes; duplicates within the document are found below,
+    # as the builder's scope formset does.
+    connector, first_at, checked = Connector(scope_delimiter=delimiter), {}, []
     for index, scope in enumerate(scopes):
         path = f"$.connector.scopes[{index}]"
         form = ScopeForm({"name": scope["name"], "value": scope["value"]}, connector=connector)

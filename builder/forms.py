@@ -138,7 +138,8 @@ class ScopeForm(forms.ModelForm):
                 f"A scope value cannot contain the scope delimiter "
                 f"({ScopeDelimiter(self.connector.scope_delimiter).label})."
             )
-        others = self.connector.scopes.exclude(pk=self.instance.pk)
+        # A connector not saved yet (Django admin's add page) has no stored scopes to clash with.
+        others = self.connector.scopes.exclude(pk=self.instance.pk) if self.connector.pk else Scope.objects.none()
         if others.filter(value=value).exists():
             raise ValidationError("This connector already has a scope with this value.")
         return value
@@ -168,6 +169,8 @@ class ScopeDelimiterForm(forms.ModelForm):
 
     def clean_scope_delimiter(self):
         delimiter = self.cleaned_data["scope_delimiter"]
+        if not self.instance.pk:
+            return delimiter  # no stored scopes yet (Django admin's add page)
         clashing = self.instance.scopes.filter(value__contains=delimiter).values_list("value", flat=True)[:3]
         if delimiter.strip() and clashing:
             raise ValidationError(f"These scope values contain that delimiter: {', '.join(clashing)}.")

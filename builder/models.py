@@ -40,6 +40,13 @@ class ConnectorQuerySet(models.QuerySet):
             return self
         return self.filter(models.Q(name__icontains=text) | models.Q(link_name__icontains=text))
 
+    def visible_to(self, user):
+        """Return the connectors `user` may see: built-ins and Ready ones; builders see Drafts too."""
+        if user.has_perm("builder.build_connector"):
+            return self
+        # A Draft custom connector is the builders' work in progress.
+        return self.filter(models.Q(builtin_key__gt="") | models.Q(stage=Stage.READY))
+
     def for_listing(self):
         """Return the connectors without their logo bytes (a list shows the logo by URL)."""
         return self.defer("logo", "secrets")

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
+from connectors_site.admin_forms import BadRequestOnInvalidAdminMixin, PageRulesAdminForm
+
+from .forms import ConnectionNameForm
 from .models import Connection, ConnectionEvent
+
+
+class ConnectionAdminForm(PageRulesAdminForm):
+    page_forms = (ConnectionNameForm,)
 
 
 class ConnectionEventInline(admin.TabularInline):
@@ -14,7 +21,8 @@ class ConnectionEventInline(admin.TabularInline):
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(BadRequestOnInvalidAdminMixin, admin.ModelAdmin):
+    form = ConnectionAdminForm
     list_display = ("name", "link_name", "connector", "owner", "status", "enabled", "last_used_at")
     list_filter = ("status", "enabled", "connector__auth_type")
     search_fields = ("name", "link_name", "owner__username", "connector__name")

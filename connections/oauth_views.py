@@ -53,14 +53,17 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
 
     template_name = "connections/connection_authorize.html"
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        # Sign-in first: "your connection" means nothing to an anonymous visitor (it was a 500).
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
         self.connection = None
         if "link_name" in kwargs:
             self.connection = own_connection_or_404(request.user, kwargs["link_name"])
             self.connector = self.connection.connector
         else:
             self.connector = get_object_or_404(Connector, pk=kwargs["connector_pk"], stage=Stage.READY)
+        return super().dispatch(request, *args, **kwargs)
 
     def form(self, data=None):
         return AuthorizeForm(data, connector=self.connector, connection=self.connection)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView
 
-from ..models import Connector, Stage
+from ..models import Connector
 from .mixins import BUILD_PERMISSION
 
 CUSTOM = "CUSTOM CONNECTOR"
@@ -25,10 +25,7 @@ class BuiltInConnectorsView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         self.q = self.request.GET.get("q", "").strip()
         self.category = self.request.GET.get("category", "")
-        connectors = Connector.objects.for_listing()
-        if not self.request.user.has_perm(BUILD_PERMISSION):
-            # A Draft custom connector is the builders' work in progress.
-            connectors = connectors.filter(Q(builtin_key__gt="") | Q(stage=Stage.READY))
+        connectors = Connector.objects.for_listing().visible_to(self.request.user)
         if self.q:
             connectors = connectors.filter(Q(name__icontains=self.q) | Q(description__icontains=self.q))
         elif self.category == CUSTOM:
@@ -44,10 +41,7 @@ class BuiltInConnectorsView(LoginRequiredMixin, ListView):
             Connector.objects.filter(builtin_key__gt="").values_list("category").annotate(n=Count("pk")).order_by()
         )
         categories = [(name, counts[name]) for name in sorted(counts)]
-        custom = Connector.objects.filter(builtin_key="")
-        if not self.request.user.has_perm(BUILD_PERMISSION):
-            custom = custom.filter(stage=Stage.READY)
-        custom_count = custom.count()
+        custom_count = Connector.objects.visible_to(self.request.user).filter(builtin_key="").count()
         return super().get_context_data(
             q=self.q, category=self.category, categories=categories, custom=CUSTOM, custom_count=custom_count,
             can_build=self.request.user.has_perm(BUILD_PERMISSION), **kwargs,

@@ -104,10 +104,11 @@ class MarkReadyView(ConnectorSectionMixin, TemplateView):
 
 
 class LogoView(LoginRequiredMixin, View):
-    """Serve a connector's logo thumbnail (any signed-in user sees connector cards)."""
+    """Serve a connector's logo thumbnail to those who may see the connector's card."""
 
     def get(self, request, pk):
-        connector = get_object_or_404(Connector.objects.only("logo", "logo_hash"), pk=pk, logo__isnull=False)
+        connector = get_object_or_404(Connector.objects.visible_to(request.user).only("logo", "logo_hash"), pk=pk,
+                                      logo__isnull=False)
         response = HttpResponse(bytes(connector.logo), content_type="image/png")
         response["ETag"] = f'"{connector.logo_hash}"'
         response["Cache-Control"] = "private, max-age=86400"

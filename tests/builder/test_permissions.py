@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from builder import urls as builder_urls
-from builder.models import Scope
+from builder.models import Connector, Scope, Stage
 
 from tests.builder.conftest import configure, image_bytes
 
@@ -32,7 +32,7 @@ BUILDER_STATUS = {
 # URLs any signed-in user may open (connector cards, Pick & Create), with what a user without
 # the builder permission gets there.
 SIGNED_IN_STATUS = {
-    "logo": (200, 405),
+    "logo": (404, 405),  # the target is a Draft custom connector: its logo too is the builders' business
     "catalog": (200, 405),
     "pick": (404, 403),  # a Draft custom connector is the builders' business
 }
@@ -93,10 +93,23 @@ def test_builders_and_superusers_get_the_page(client, request, target, user_fixt
     assert response.status_code == BUILDER_STATUS[name][METHODS.index(method)]
 
 
-def test_logo_is_viewable_by_an_end_user(client, end_user, target):
+def test_logo_is_viewable_by_an_end_user_once_ready(client, end_user, target):
     client.force_login(end_user)
-    response = client.get(url_for("logo", target))
+    url = url_for("logo", target)
+    assert client.get(url).status_code == 404  # a Draft custom connector is a 404 on every URL
+    connector, _ = target
+    connector.stage = Stage.READY
+    connector.save(update_fields=["stage"])
+    response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
+
+
+def test_a_draft_builtins_logo_is_viewable_by_an_end_user(client, end_user, target):
+    # Built-ins are listed in Pick & Create whatever their stage (an admin must set up the OAuth ones).
+    connector, _ = target
+    Connector.objects.filter(pk=connector.pk).update(builtin_key="zylker")
+    client.force_login(end_user)
+    assert client.get(url_for("logo", target)).status_code == 200
 
 
 @pytest.mark.parametrize("user_fixture, index_status, connectors_status", [

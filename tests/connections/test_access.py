@@ -126,6 +126,17 @@ class TestAnonymous:
         assert response["Location"].startswith(login_url()) and "next=" in response["Location"]
         assert snapshot(alice_connection) == before
 
+    def test_every_connection_url_sends_to_login(self, client, alice_connection):
+        """Reauthorize among them: it looked the connection up before asking who was signed in (a 500)."""
+        before = snapshot(alice_connection)
+        for pattern in connection_url_patterns():
+            url = reverse(f"connections:{pattern.name}", args=[alice_connection.link_name])
+            for method in ("get", "post"):
+                response = getattr(client, method)(url, {})
+                assert response.status_code == 302, (url, method, response.status_code)
+                assert response["Location"].startswith(login_url())
+        assert snapshot(alice_connection) == before
+
     def test_list_and_microservices_send_to_login(self, client):
         for url in (reverse("connections:list"), reverse("microservices")):
             response = client.get(url)

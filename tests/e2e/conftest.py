@@ -24,14 +24,39 @@ def browser():
         browser.close()
 
 
+class PageProblems:
+    """What Chromium reports about the pages one test visits: CSP violations and uncaught script errors.
+
+    Chromium prints every blocked inline script or style, every blocked source, as a console error
+    naming the Content-Security-Policy; the `page` fixture fails the test when any was seen.
+    """
+
+    def __init__(self, page):
+        self.csp_violations = []
+        self.script_errors = []
+        self.visited = []
+        page.on("console", self.on_console)
+        page.on("pageerror", lambda error: self.script_errors.append(f"{page.url}: {error}"))
+        page.on("framenavigated", lambda frame: frame.parent_frame or self.visited.append(frame.url))
+
+    def on_console(self, message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{message.location.get('url') or '?'}: {message.text}")
+
+    def report(self):
+        return "\n".join(self.csp_violations + self.script_errors)
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
+    page.problems = problems = PageProblems(page)
     yield page
     context.close()
+    assert not problems.report(), f"Chromium reported problems on {len(problems.visited)} pages:\n{problems.report()}"
 
 
 @pytest.fixture
