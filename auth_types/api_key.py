@@ -5,6 +5,7 @@ from requests.auth import AuthBase
 
 from .base import AuthError, AuthType, ConfigForm, OpenAPIChoice, OpenAPISchemeRefused
 from .credentials import CredentialForm, secret_text_field
+from .schema import form_schema
 from .validators import parameter_key_validator, parameter_name_validator
 
 LOCATIONS = [("query", "Query String"), ("form", "Form Data"), ("header", "Header")]
@@ -186,6 +187,11 @@ class ApiKey(AuthType):
             (row.get("name", ""), f"{row.get('key', '')} in {locations.get(row.get('location'), row.get('location'))}")
             for row in rows
         ]
+
+    def config_schema(self):
+        row = {**form_schema(ParameterForm), "required": list(ParameterForm.base_fields)}  # a row states all
+        return {"type": "object", "required": ["parameters"], "additionalProperties": False, "properties": {
+            "parameters": {"type": "array", "minItems": 1, "maxItems": MAX_PARAMETERS, "items": row}}}
 
     def credential_form(self, config):
         return ApiKeyCredentialForm

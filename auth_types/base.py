@@ -9,7 +9,7 @@ import dataclasses
 import typing
 
 from .forms import SECRET_PLACEHOLDER, ConfigForm, protect_secret_fields  # noqa: F401 (the contract's names)
-
+from .schema import form_schema
 
 
 class AuthError(ValueError):
@@ -208,6 +208,13 @@ class AuthType:
         return f"http {given}" if wanted and scheme.get("type") == "http" and str(given).lower() == wanted else ""
 
     # --- the stored configuration -------------------------------------------------------
+
+    def config_schema(self):
+        """Return the JSON Schema of this type's config in a connector document (never a secret).
+
+        Generated from config_form; a type whose form holds more than fields (rows) says it here.
+        """
+        return form_schema(self.config_form, may_be_missing=self.admin_completes)
 
     def templates(self):
         """Return the names of the templates this type renders (checked at start-up)."""
