@@ -209,6 +209,18 @@ class AuthType:
 
     # --- the stored configuration -------------------------------------------------------
 
+    @property
+    def installation_fields(self):
+        """Return the labels of what an installation enters itself in Security (admin_completes, secrets)."""
+        fields = self.config_form.base_fields
+        return [fields[name].label for name in (*self.admin_completes, *self.config_form.secret_fields)]
+
+    @property
+    def installation_text(self):
+        """Return installation_fields as words ("Client ID and Client Secret"); "" when there are none."""
+        labels = self.installation_fields
+        return " and ".join(filter(None, [", ".join(labels[:-1]), *labels[-1:]]))
+
     def config_schema(self):
         """Return the JSON Schema of this type's config in a connector document (never a secret).
 

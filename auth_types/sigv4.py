@@ -22,8 +22,9 @@ __all__ = ["SigV4Auth", "canonical_parts"]
 # botocore's DEBUG records of the canonical request carry the session token.
 drop_debug_records("botocore.auth")
 
+SESSION_TOKEN_HEADER = "X-Amz-Security-Token"
 # Headers an earlier signing pass may have set; drop them so a re-sent request is signed afresh.
-_SIGNING_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256")
+_SIGNING_HEADERS = ("Authorization", "X-Amz-Date", SESSION_TOKEN_HEADER, "X-Amz-Content-SHA256")
 # Leave Content-Length unsigned, as botocore's own client does: it signs before its HTTP layer
 # adds the header, whereas requests adds it while preparing, before auth runs.
 _UNSIGNED = frozenset(name.lower() for name in (*_SIGNING_HEADERS, "Content-Length"))

@@ -193,6 +193,12 @@ def test_summary_shows_choices_by_their_labels():
         "API Key": "api_key in Query String", "Account": "X-Account in Header"}
 
 
+@pytest.mark.parametrize("key, text", [("oauth2", "Client ID and Client Secret"),
+                                       ("oauth1", "Consumer Key and Consumer Secret"), ("basic", "")])
+def test_installation_text_names_what_an_installation_enters_itself(key, text):
+    assert registry.get(key).installation_text == text
+
+
 # auth_types/ is the bottom layer -------------------------------------------------------------
 
 def imported_modules(tree):
