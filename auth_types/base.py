@@ -32,9 +32,9 @@ class ProviderUnavailable(AuthError):
 
 FORM, REDIRECT, DIRECT = "form", "redirect", "direct"
 
-# A key the OpenAPI importer adds to an oauth2 scheme it built from an OpenID Connect discovery
-# document (and strips from documents): what the flow object cannot say, as {"by": "OpenID Connect",
-# "clientAuth", "pkce", "revocationUrl", "issuer"}. See OAuth2.openapi_choices.
+# A key the OpenAPI importer adds to an openIdConnect scheme (and strips from every scheme of a
+# document): the provider's discovery document it fetched from openIdConnectUrl, for the type that
+# reads it (OAuth2: auth_types.oauth2_openapi).
 OPENAPI_DISCOVERY = "x-discovery"
 
 

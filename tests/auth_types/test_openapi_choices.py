@@ -149,14 +149,43 @@ def test_oauth2_keeps_storable_scopes_up_to_the_context_limit():
                              {"name": "B", "value": "b"}]
 
 
-def test_oauth2_takes_what_a_discovery_adds():
-    discovered = {"by": "OpenID Connect", "clientAuth": "client_secret_post", "pkce": False,
-                  "revocationUrl": "https://id.example.com/revoke", "issuer": "https://id.example.com"}
-    scheme = {"type": "oauth2", "flows": {"authorizationCode": {
-        "authorizationUrl": "https://id.example.com/a", "tokenUrl": "https://id.example.com/t"}},
-        OPENAPI_DISCOVERY: discovered}
+def test_oauth2_reads_an_openid_connect_discovery_document():
+    discovered = {"authorization_endpoint": "https://id.example.com/a", "token_endpoint": "https://id.example.com/t",
+                  "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_post"],
+                  "code_challenge_methods_supported": ["plain"], "revocation_endpoint": "https://id.example.com/revoke",
+                  "issuer": "https://id.example.com"}
+
+
+@pytest.mark.parametrize("discovered, reason", [
+    ({"token_endpoint": "https://id.example.com/t"}, "its discovery document has no authorization_endpoint"),
+    ({"authorization_endpoint": "https://id.example.com/a", "token_endpoint": "https://id.example.com/t",
+      "grant_types_supported": ["client_credentials"]}, "does not offer the authorization code grant"),
+])
+def test_oauth2_refuses_a_discovery_document_it_cannot_use(discovered, reason):
+    with pytest.raises(OpenAPISchemeRefused, match=reason):
+        choices("oauth2", {"type": "openIdConnect", OPENAPI_DISCOVERY: discovered})
+
+
+def test_an_openid_connect_scheme_nobody_resolved_is_not_read():
+    assert choices("oauth2", {"type": "openIdConnect", "openIdConnectUrl": "https://x.example.com"}) == []
+    scheme = {"type": "openIdConnect", "openIdConnectUrl": "https://id.example.com/.well-known/openid-configuration",
+              OPENAPI_DISCOVERY: discovered}
     [choice] = choices("oauth2", scheme)
     assert choice.summary.startswith("OAuth2 Authorization Code (OpenID Connect): 0 scopes")
     assert {name: choice.config[name] for name in ("client_auth", "pkce", "revoke_url", "issuer")} == {
         "client_auth": "client_secret_post", "pkce": False, "revoke_url": "https://id.example.com/revoke",
         "issuer": "https://id.example.com"}
+
+
+@pytest.mark.parametrize("discovered, reason", [
+    ({"token_endpoint": "https://id.example.com/t"}, "its discovery document has no authorization_endpoint"),
+    ({"authorization_endpoint": "https://id.example.com/a", "token_endpoint": "https://id.example.com/t",
+      "grant_types_supported": ["client_credentials"]}, "does not offer the authorization code grant"),
+])
+def test_oauth2_refuses_a_discovery_document_it_cannot_use(discovered, reason):
+    with pytest.raises(OpenAPISchemeRefused, match=reason):
+        choices("oauth2", {"type": "openIdConnect", OPENAPI_DISCOVERY: discovered})
+
+
+def test_an_openid_connect_scheme_nobody_resolved_is_not_read():
+    assert choices("oauth2", {"type": "openIdConnect", "openIdConnectUrl": "https://x.example.com"}) == []

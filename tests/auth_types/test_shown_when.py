@@ -82,6 +82,15 @@ def test_the_contract_refuses_conditions_on_unknown_fields_and_cycles():
 
 def test_oauth2_shows_the_redirect_flow_fields_for_the_authorization_code_grant_only():
     form = registry.get("oauth2").config_form(prefix="oauth2")
-    conditional = {name: field.shown_when for name, field in form.fields.items() if hasattr(field, "shown_when")}
+    conditional = {name: field.shown_when for name, field in form.fields.items()
+                   if getattr(field, "shown_when", {}).keys() == {"grant_type"}}
     assert conditional == {name: {"grant_type": ["authorization_code"]} for name in (
         "authorization_url", "revoke_url", "refresh_url", "pkce", "issuer")}
+
+
+def test_oauth2_asks_for_the_client_secret_for_the_strategies_that_send_it():
+    from auth_types import oauth2_client_auth
+
+    field = registry.get("oauth2").config_form.base_fields["client_secret"]
+    assert field.shown_when == {"client_auth": oauth2_client_auth.using_client_secret()}
+    assert set(field.shown_when["client_auth"]) == {"client_secret_basic", "client_secret_post"}
