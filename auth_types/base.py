@@ -110,6 +110,8 @@ class AuthType:
         flow is a JSON-able dict the caller keeps in the user's session (never in a page, a
         cookie or a URL); flow["state"] is the value the callback must carry back.
     callback_state(params)   the value in the callback's query to compare with flow["state"]
+    callback_denial(params)  the message when the callback reports a denial without a state the
+                             flow can be found by (some OAuth1 providers), else None
     complete(config, client, *, flow, params, redirect_uri) -> credentials          (REDIRECT)
     fetch_token(config, client, *, scopes) -> credentials                           (DIRECT)
     can_refresh(config, credentials) -> bool
@@ -168,6 +170,10 @@ class AuthType:
 
     def callback_state(self, params):
         raise NotImplementedError(f"{type(self).__name__} must define callback_state() for its redirect flow.")
+
+    def callback_denial(self, params):
+        """Return the message for a callback that reports a denial but no state to find the flow by, or None."""
+        return None
 
     def complete(self, config, client, *, flow, params, redirect_uri):
         raise NotImplementedError(f"{type(self).__name__} must define complete() for its redirect flow.")

@@ -88,7 +88,8 @@ class OAuth1(AuthType):
         """Fetch a request token (registering redirect_uri) and return (authorization URL, flow)."""
         fields = _token_call(REQUEST_TOKEN, config["request_token_url"],
                              _signer(config, client, callback_uri=redirect_uri))
-        if fields.get("oauth_callback_confirmed") != "true":
+        # RFC 5849 says "true"; Authlib (and others) send "True".
+        if fields.get("oauth_callback_confirmed", "").lower() != "true":
             raise ProviderUnavailable(
                 "The provider did not confirm the callback URL (oauth_callback_confirmed=true): it does not "
                 "speak OAuth 1.0a, which the connector needs."
@@ -102,6 +103,10 @@ class OAuth1(AuthType):
     def callback_state(self, params):
         # A denial (Twitter's style) carries the request token as denied=, without oauth_token.
         return params.get("oauth_token") or params.get("denied")
+
+    def callback_denial(self, params):
+        # Some providers (Authlib) deny with error=access_denied and no token at all.
+        return _denial(params)
 
     def complete(self, config, client, *, flow, params, redirect_uri):
         """Exchange the request token and the callback's verifier for the access token."""
@@ -184,16 +189,24 @@ def _joined(config, scopes):
 
 def _check_callback(flow, params):
     """Refuse a callback that reports a denial, belongs to another authorization or lacks the verifier."""
-    error = params.get("error")
-    if params.get("denied") is not None or error is not None:
-        # Show the provider's error code only when it is a plain word: the rest of the query is its text.
-        code = f" ({error})" if error and _ERROR_CODE.fullmatch(error) else ""
-        raise AuthorizationDenied(f"The authorization was denied at the provider{code}.")
+    denial = _denial(params)
+    if denial:
+        raise AuthorizationDenied(denial)
     token = params.get("oauth_token")
     if token is not None and not hmac.compare_digest(str(token), str(flow["state"])):
         raise AuthorizationDenied("The callback does not belong to this authorization; start again.")
     if not params.get("oauth_verifier"):
         raise AuthorizationDenied("The provider sent no verifier back; start the authorization again.")
+
+
+def _denial(params):
+    """Return the message for a callback reporting a denial (denied= or error=), else None."""
+    error = params.get("error")
+    if params.get("denied") is None and error is None:
+        return None
+    # Show the provider's error code only when it is a plain word: the rest of the query is its text.
+    code = f" ({error})" if error and _ERROR_CODE.fullmatch(error) else ""
+    return f"The authorization was denied at the provider{code}."
 
 
 # --- the token endpoints -------------------------------------------------------------------

@@ -64,8 +64,13 @@ class OAuth2ConfigForm(ConfigForm):
     ), grant_type=AUTHORIZATION_CODE)
     issuer = shown_when(ServiceURLField(
         label="Issuer", required=False,
-        help_text="Optional: the authorization server's issuer identifier. When set, the callback must carry "
-        "it as iss (RFC 9207); when not, an iss the server sends must match the Authorization URL's origin.",
+        help_text="Optional: the authorization server's issuer identifier. An iss the callback carries (RFC 9207) "
+        "must name it; without an Issuer, iss must match the Authorization URL's origin.",
+    ), grant_type=AUTHORIZATION_CODE)
+    require_iss = shown_when(forms.BooleanField(
+        label="The server always sends iss", required=False, initial=False,
+        help_text="Refuse a callback without iss. Turn on only when the server's metadata says "
+        "authorization_response_iss_parameter_supported: true (most servers send no iss).",
     ), grant_type=AUTHORIZATION_CODE)
 
 

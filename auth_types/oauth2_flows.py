@@ -85,12 +85,15 @@ def authorization_response(config, client, *, flow, params, redirect_uri, timeou
 
 
 def issuer_matches(config, iss):
-    """Return whether the callback's `iss` names the expected authorization server (RFC 9207)."""
+    """Return whether the callback's `iss` names the expected authorization server (RFC 9207).
+
+    A callback without iss passes unless the connector says the server always sends one.
+    """
+    if iss is None:
+        return not config.get("require_iss")
     issuer = (config.get("issuer") or "").rstrip("/")
     if issuer:
-        return (iss or "").rstrip("/") == issuer
-    if iss is None:
-        return True
+        return iss.rstrip("/") == issuer
     authorization = urlsplit(config.get("authorization_url") or "")
     given = urlsplit(iss)
     return (given.scheme, given.netloc) == (authorization.scheme, authorization.netloc)

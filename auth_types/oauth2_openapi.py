@@ -66,6 +66,8 @@ def openid_scheme(found):
         "pkce": not isinstance(challenges, list) or "S256" in challenges,
         "revoke_url": _text(found.get("revocation_endpoint")),
         "issuer": _text(found.get("issuer")),
+        # RFC 9207: only a server that says it always sends iss may have its callbacks refused without one.
+        "require_iss": found.get("authorization_response_iss_parameter_supported") is True,
     }
     return {"type": "oauth2", "flows": {"authorizationCode": flow}}, discovered
 
@@ -89,7 +91,7 @@ def _fill(choice, key, flow_name, flow, discovered, context):
         "revoke_url": discovered.get("revoke_url", ""),
         "refresh_url": context.resolve_url(refresh, "refresh URL") if refresh else "",
         "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": discovered.get("pkce", code),
-        "issuer": discovered.get("issuer", ""),
+        "issuer": discovered.get("issuer", ""), "require_iss": bool(code and discovered.get("require_iss")),
     }
     scopes = []
     for value, description in (flow["scopes"] if isinstance(flow.get("scopes"), dict) else {}).items():

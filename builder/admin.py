@@ -5,12 +5,12 @@ from django.utils.html import format_html, format_html_join
 from connectors_site.admin_forms import BadRequestOnInvalidAdminMixin, PageRulesAdminForm
 
 from . import services
-from .forms import GeneralForm, ScopeDelimiterForm, ScopeForm, TestRequestForm
+from .forms import GeneralForm, ScopeDelimiterForm, ScopeForm, ApiSettingsForm
 from .models import SECRETS_LOST, Connector, ConnectorChange, Scope
 
 
 class ConnectorAdminForm(PageRulesAdminForm):
-    page_forms = (GeneralForm, TestRequestForm, ScopeDelimiterForm)
+    page_forms = (GeneralForm, ApiSettingsForm, ScopeDelimiterForm)
 
 
 class ScopeInlineFormSet(BaseInlineFormSet):
@@ -51,6 +51,7 @@ class ConnectorAdmin(BadRequestOnInvalidAdminMixin, admin.ModelAdmin):
                        "callback_id"),
             "description": "Edit the authentication settings in the builder; secrets are never shown.",
         }),
+        ("When a token has expired", {"fields": ("expiry_statuses", "expiry_body_field", "expiry_body_value")}),
         ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
     )
     inlines = [ScopeInline, ConnectorChangeInline]

@@ -19,11 +19,12 @@ from django.forms import BaseFormSet
 
 from auth_types import registry
 
+from . import expiry
 from .document_format import (
     FORMAT, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_PROBLEMS, SCHEMA_PATH, SECRET_IN_DOCUMENT, SECRET_NAMES, VERSION,
     DocumentInvalid, _config_schema, json_path, parse_document, read_document,
 )
-from .forms import ConnectorCreateForm, ScopeForm, TestRequestForm
+from .forms import ConnectorCreateForm, ScopeForm, ApiSettingsForm
 from .logo import logo_thumbnail
 from .models import Connector, ConnectorChange, Scope, ScopeDelimiter, Stage
 from .services import NoFreeLinkName, connector_record_change, save_with_unique_link_name
@@ -64,6 +65,8 @@ def connector_document(connector):
         if kind.uses_scopes else [],
         "test_request": {"method": connector.test_method, "url": connector.test_url} if connector.test_url else None,
     }
+    if _expiry_signal(connector):
+        body["expiry_signal"] = _expiry_signal(connector)
     if connector.logo:
         body["logo_png"] = base64.b64encode(bytes(connector.logo)).decode("ascii")
     for name in ("category", "documentation_url"):
@@ -100,7 +103,7 @@ def prepare_document(data, *, catalog=False):
     problems = []
     general = _checked_general(connector, problems)
     config = _checked_config(kind, connector["config"], problems)
-    test = _checked_test_request(connector.get("test_request"), problems)
+    test = _checked_api_settings(connector, problems)
     extra = _checked_catalog_fields(connector, problems)
     logo = _checked_logo(connector.get("logo_png"), problems)
     delimiter = connector.get("scope_delimiter", ScopeDelimiter.COMMA)
@@ -166,16 +169,38 @@ def _checked_config(kind, config, problems):
     return None if found else {**stated, **form.config()}
 
 
-def _checked_test_request(test, problems):
-    if not test:
-        return {"test_method": "GET", "test_url": ""}
-    form = TestRequestForm({"test_method": test["method"], "test_url": test["url"]}, instance=Connector())
+# A form field of ApiSettingsForm and where a document holds it.
+API_SETTINGS_PATHS = {
+    "test_method": "$.connector.test_request.method", "test_url": "$.connector.test_request.url",
+    "expiry_statuses": "$.connector.expiry_signal.statuses",
+    "expiry_body_field": "$.connector.expiry_signal.body.field",
+    "expiry_body_value": "$.connector.expiry_signal.body.value",
+}
+
+
+def _checked_api_settings(connector, problems):
+    """Return the test request and expiry signal fields, checked by the builder's ApiSettingsForm."""
+    test = connector.get("test_request") or {"method": "GET", "url": ""}
+    signal = connector.get("expiry_signal") or {}
+    body = signal.get("body") or {}
+    data = {"test_method": test["method"], "test_url": test["url"],
+            "expiry_statuses": expiry.choice_for(signal.get("statuses", [401])),
+            "expiry_body_field": body.get("field", ""), "expiry_body_value": body.get("value", "")}
+    form = ApiSettingsForm(data, instance=Connector())
     if form.is_valid():
-        return {name: form.cleaned_data[name] for name in ("test_method", "test_url")}
-    names = {"test_method": "method", "test_url": "url"}
+        return {name: form.cleaned_data[name] for name in API_SETTINGS_PATHS}
     for name, messages in form.errors.items():
-        problems += [(f"$.connector.test_request.{names.get(name, name)}", message) for message in messages]
+        problems += [(API_SETTINGS_PATHS.get(name, "$.connector"), message) for message in messages]
     return {}
+
+
+def _expiry_signal(connector):
+    """Return the document's expiry_signal, or None when it is the default (401, no body match)."""
+    codes = expiry.statuses(connector.expiry_statuses)
+    if codes == [401] and not connector.expiry_body_field:
+        return None
+    body = {"field": connector.expiry_body_field, "value": connector.expiry_body_value}
+    return {"statuses": codes, "body": body if connector.expiry_body_field else None}
 
 
 def _checked_catalog_fields(connector, problems):
@@ -240,8 +265,8 @@ def connector_from_prepared(prepared, *, user, builtin_key="", ready_when_comple
         raise DocumentInvalid([("$.connector.link_name", str(error))]) from None
     Scope.objects.bulk_create(Scope(connector=connector, name=name, value=value) for name, value in prepared.scopes)
     fields = ["name", "link_name", "auth_type", *connector.config]
-    fields += [name for name in ("description", "logo", "test_url", "category", "documentation_url")
-               if getattr(connector, name)] + (["scopes"] if prepared.scopes else [])
+    fields += [name for name in ("description", "logo", "test_url", "category", "documentation_url",
+                                 "expiry_body_field") if getattr(connector, name)] + (["scopes"] if prepared.scopes else [])
     connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.CREATED, fields=fields)
     return connector
 

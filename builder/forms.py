@@ -88,7 +88,9 @@ class AuthTypeChoiceForm(forms.Form):
         return chosen
 
 
-class TestRequestForm(forms.ModelForm):
+class ApiSettingsForm(forms.ModelForm):
+    """The connector's settings about its API itself: the test request and the expiry signals."""
+
     test_url = ServiceURLField(
         label="Test request URL", required=False,
         help_text="Optional: a request made right after a connection is authorized, to check it works "
@@ -97,8 +99,39 @@ class TestRequestForm(forms.ModelForm):
 
     class Meta:
         model = Connector
-        fields = ["test_method", "test_url"]
-        labels = {"test_method": "Test request method"}
+        fields = ["test_method", "test_url", "expiry_statuses", "expiry_body_field", "expiry_body_value"]
+        labels = {"test_method": "Test request method", "expiry_statuses": "Status codes",
+                  "expiry_body_field": "Body field", "expiry_body_value": "Body value"}
+        help_texts = {
+            "expiry_statuses": "Answers with these codes mean the token expired or was revoked: a refreshable token "
+            "is refreshed and the call retried once; otherwise the connection needs to be reauthorized.",
+            "expiry_body_field": "Optional, for APIs that answer 200 with an error body: a JSON field (a path such as "
+            "error.code) ...",
+            "expiry_body_value": "... and the value that means the token expired (for example token_expired).",
+        }
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        name = self.add_prefix("expiry_statuses")
+        if data is not None and name not in data:
+            # Not posted at all (a script, an older page): keep what is stored rather than clearing it.
+            self.data = self.data.copy()
+            self.data[name] = self.instance.expiry_statuses
+
+    def clean(self):
+        cleaned = super().clean()
+        field, value = cleaned.get("expiry_body_field"), cleaned.get("expiry_body_value")
+        if field and not value:
+            self.add_error("expiry_body_value", "Give the value that means the token expired.")
+        elif value and not field and "expiry_body_field" not in self.errors:
+            self.add_error("expiry_body_field", "Name the JSON field that holds this value.")
+        elif not field and cleaned.get("expiry_statuses") == "":
+            self.add_error("expiry_statuses", "Choose a status code, or give a body field and value: otherwise no "
+                                              "answer would ever count as an expired token.")
+        return cleaned
+
+
+TestRequestForm = ApiSettingsForm  # the name it had while it held only the test request
 
 
 def security_forms(connector, data=None):

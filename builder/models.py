@@ -8,6 +8,7 @@ from django.urls import reverse
 from auth_types import registry
 from connectors_site.crypto import EncryptedJSONField, is_undecryptable
 
+from .expiry import ExpiryStatuses, body_matches, statuses, validate_field_path
 from .validators import connector_name_validator, description_validator, link_name_validator
 
 
@@ -69,6 +70,13 @@ class Connector(models.Model):
     test_method = models.CharField(max_length=8, choices=TestMethod.choices, default=TestMethod.GET)
     test_url = models.CharField("Test request URL", max_length=2000, blank=True)
 
+    # Expiry signals (builder.expiry): the answers that mean the token expired or was revoked.
+    expiry_statuses = models.CharField("Expiry status codes", max_length=16, blank=True,
+                                       choices=ExpiryStatuses.choices, default=ExpiryStatuses.UNAUTHORIZED)
+    expiry_body_field = models.CharField("Expiry body field", max_length=200, blank=True,
+                                         validators=[validate_field_path])
+    expiry_body_value = models.CharField("Expiry body value", max_length=200, blank=True)
+
     # Built-in catalog connectors: the catalog file's key (empty for custom connectors), its
     # category and the provider's documentation. Editing a built-in in the builder clears the
     # key: the edited copy is a custom connector of its own.
@@ -126,6 +134,12 @@ class Connector(models.Model):
         """Whether the stored secrets could not be decrypted with the configured keys (enter them again)."""
         return bool(self.kind and self.kind.config_form.secret_fields and is_undecryptable(self.secrets))
 
+    def answer_means_expired(self, response):
+        """Return whether the API's answer is this connector's expiry signal (refresh, or reauthorize)."""
+        if response.status_code in statuses(self.expiry_statuses):
+            return True
+        return body_matches(response.content, self.expiry_body_field, self.expiry_body_value)
+
     def set_logo(self, png_bytes):
         self.logo = png_bytes
         self.logo_hash = hashlib.sha256(png_bytes).hexdigest() if png_bytes else ""
@@ -159,7 +173,7 @@ class Scope(models.Model):
     value = models.CharField("Scope Value", max_length=255)
 
     class Meta:
-        ordering = ["name", "pk"]
+        ordering = ["pk"]  # the order they were entered in (and exported in)
         constraints = [
             models.UniqueConstraint(fields=["connector", "value"], name="unique_scope_value_per_connector")
         ]

@@ -89,10 +89,3 @@ def connector_mark_ready(*, connector, user):
         connector.save(update_fields=["stage", "updated_at"])
         connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.READY, fields=["stage"])
     return connector
-
-
-def connector_scope_recommendation(connector):
-    """Return the help page's recommendation when an OAuth connector has no scopes, else None."""
-    if connector.uses_scopes and not connector.scopes.exists():
-        return "We strongly recommend adding scopes to your OAuth connector, even though scopes in OAuth2 are optional."
-    return None

@@ -62,7 +62,9 @@ def authorization_complete(*, session, connector, user, params, redirect_uri):
     pending = flows.pop(state, None) if state else None
     session[SESSION_KEY] = flows  # single use: gone whatever happens next
     if pending is None:
-        raise AuthorizationFailed("This authorization is unknown, expired or already used. Start it again.")
+        # A denial may come back without the state (nothing to find the flow by): it is still a denial.
+        raise AuthorizationFailed(kind.callback_denial(params)
+                                  or "This authorization is unknown, expired or already used. Start it again.")
     if pending["connector_id"] != connector.pk or pending["user_id"] != user.pk:
         raise AuthorizationFailed("This authorization belongs to another connector. Start it again.")
     try:
@@ -97,7 +99,7 @@ def _save(*, connector, user, credentials, name, connection_id):
     connection.connector = connector
     store_credentials(connection, credentials)
     connection.status = Connection.Status.CONNECTED
-    connection.last_error = ""
+    connection.last_error = connection.token_error = ""
     if connection.pk:
         connection.save()
     else:

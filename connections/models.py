@@ -33,6 +33,9 @@ class Connection(models.Model):
     token_expires_at = models.DateTimeField(null=True, blank=True)
     granted_scopes = models.CharField(max_length=2000, blank=True)
 
+    # Why the provider's tokens stopped working (refresh refused, token rejected): shown with the status.
+    token_error = models.CharField(max_length=500, blank=True)
+
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from auth_types import oauth_tokens
 from auth_types.base import AuthError
 from builder.services import save_with_unique_link_name
 from builder.validators import link_name_from
@@ -66,7 +67,7 @@ def connection_auth(connection, *, user=None):
     if connection.needs_reconfiguration:
         raise ConnectionNeedsReconfiguration()
     if connection.status == Connection.Status.NEEDS_REAUTHORIZATION:
-        raise ConnectionNeedsReauthorization()
+        raise ConnectionNeedsReauthorization(connection.token_error)
     if not connection.secrets:
         raise ConnectionNotAuthorized()
     if tokens.expires_soon(connection):
@@ -96,20 +97,20 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
                        timeout=None):
     """Call `url` through `connection` with its authentication applied; record the outcome.
 
-    A token due to expire is refreshed first; after a 401 a refreshable token is refreshed
-    once and the call retried once. Return the `requests.Response` (any HTTP status). Raise
-    ConnectionUnavailable when the connection cannot be used, and outbound.OutboundError
-    when the request could not be made.
+    A token due to expire is refreshed first. After the connector's expiry signal (a 401 by
+    default) a provider-issued token is refreshed once and the call retried once; when it
+    cannot be refreshed, or the provider refuses the refresh, the connection is marked Needs
+    reauthorization and ConnectionNeedsReauthorization is raised. Return the
+    `requests.Response` (any HTTP status). Raise ConnectionUnavailable when the connection
+    cannot be used, and outbound.OutboundError when the request could not be made.
     """
     started = timezone.now()
     kwargs = {"params": params, "headers": headers, "data": data, "json": json}
     if timeout:
         kwargs["timeout"] = timeout
     response = _send(connection, method, url, started, user=user, **kwargs)
-    if response.status_code == 401 and connection.can_refresh:
-        tokens.connection_refresh(connection, user=user,
-                                  stale_token=connection.connector.kind.token_identity(connection.secrets))
-        response = _send(connection, method, url, started, user=user, **kwargs)
+    if connection.authorized_by_provider and connection.connector.answer_means_expired(response):
+        response = _after_expiry_signal(connection, response, method, url, started, user=user, **kwargs)
     error = "" if response.status_code < 400 else f"HTTP {response.status_code} {response.reason or ''}".strip()
     _record_use(connection, started, status=response.status_code, error=error)
     connection.record_event(
@@ -117,6 +118,21 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
         detail=connection_masker(connection).text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
     )
     return response
+
+
+def _after_expiry_signal(connection, response, method, url, started, *, user, **kwargs):
+    """Refresh the token the API refused and retry once; mark the connection when that is impossible."""
+    stale_token = connection.connector.kind.token_identity(connection.secrets)
+    try:
+        if connection.can_refresh:
+            tokens.connection_refresh(connection, user=user, stale_token=stale_token)
+            return _send(connection, method, url, started, user=user, **kwargs)
+        reason = (f"the provider no longer accepts its token (HTTP {response.status_code} from "
+                  f"{oauth_tokens.origin(url)}); authorize it again")
+        raise tokens.connection_token_rejected(connection, stale_token=stale_token, reason=reason, user=user)
+    except ConnectionUnavailable as error:
+        _record_use(connection, started, status=response.status_code, error=str(error))
+        raise
 
 
 def _send(connection, method, url, started, *, user, **kwargs):

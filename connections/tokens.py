@@ -36,7 +36,7 @@ def store_credentials(connection, credentials):
 def _refusal(connection):
     """Return why no token call may be made for this (locked, current) row, or None."""
     if connection.status == Connection.Status.NEEDS_REAUTHORIZATION:
-        return ConnectionNeedsReauthorization()
+        return ConnectionNeedsReauthorization(connection.token_error)
     if not connection.enabled:
         return ConnectionDisabled()
     if connection.needs_reconfiguration or is_undecryptable(connection.connector.secrets):
@@ -70,10 +70,7 @@ def connection_refresh(connection, *, user=None, force=False, stale_token=None, 
             try:
                 credentials = kind.refresh(connector.kind_config, connector.secrets, locked.secrets)
             except GrantInvalid as error:
-                locked.status = Connection.Status.NEEDS_REAUTHORIZATION
-                locked.last_error = str(error)[:500]
-                locked.save(update_fields=["status", "last_error", "updated_at"])
-                locked.record_event(Action.FAILED, user=user, detail=f"Refresh refused: {error}")
+                _mark_needs_reauthorization(locked, reason=str(error), user=user, event=f"Refresh refused: {error}")
                 failure = ConnectionNeedsReauthorization(str(error))
             except AuthError as error:  # ProviderUnavailable and the like: the grant may still be good
                 locked.record_event(Action.FAILED, user=user, detail=f"Refresh failed, will retry: {error}")
@@ -88,6 +85,30 @@ def connection_refresh(connection, *, user=None, force=False, stale_token=None, 
     for field in ("secrets", "token_expires_at", "granted_scopes", "status"):
         setattr(connection, field, getattr(locked, field))
     return connection
+
+
+def _mark_needs_reauthorization(locked, *, reason, user, event):
+    locked.status = Connection.Status.NEEDS_REAUTHORIZATION
+    locked.token_error = locked.last_error = reason[:500]
+    locked.save(update_fields=["status", "token_error", "last_error", "updated_at"])
+    locked.record_event(Action.FAILED, user=user, detail=event)
+
+
+def connection_token_rejected(connection, *, stale_token, reason, user=None):
+    """Mark the connection Needs reauthorization: the API answered `stale_token` with its expiry signal
+    and no refresh can replace it. Return the error to raise (the call's error).
+
+    Nothing changes when the stored token is no longer the rejected one (reauthorized meanwhile).
+    """
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        locked.connector = connection.connector
+        if locked.status == Connection.Status.CONNECTED and \
+                connection.connector.kind.token_identity(locked.secrets) == stale_token:
+            _mark_needs_reauthorization(locked, reason=reason, user=user, event=f"Token rejected: {reason}")
+    for field in ("status", "token_error", "last_error"):
+        setattr(connection, field, getattr(locked, field))
+    return ConnectionNeedsReauthorization(reason)
 
 
 def connection_revoke(connection, *, user):

@@ -2,15 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.cache import get_conditional_response
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
 from .. import services
 from ..forms import ConnectorCreateForm, GeneralForm
 from ..models import Connector
+from ..steps import scope_recommendation
 from .mixins import BadRequestOnInvalidMixin, BuilderRequiredMixin, ConnectorSectionMixin
 
 
@@ -60,7 +59,7 @@ class GeneralView(ConnectorSectionMixin, BadRequestOnInvalidMixin, UpdateView):
     def form_valid(self, form):
         services.connector_save_general(form=form, user=self.request.user)
         messages.success(self.request, "General saved.")
-        return redirect("builder:security", self.object.pk)
+        return redirect(self.next_step_url())
 
 
 class HistoryView(ConnectorSectionMixin, ListView):
@@ -74,33 +73,22 @@ class HistoryView(ConnectorSectionMixin, ListView):
 
 
 class MarkReadyView(ConnectorSectionMixin, TemplateView):
-    """Mark as Ready: only when General and Security are complete and valid."""
+    """The Ready step: a checklist of what is missing, and Mark as Ready once nothing is."""
 
     section = "ready"
-    template_name = "builder/connector_not_ready.html"
-    http_method_names = ["post"]
+    template_name = "builder/connector_ready.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(recommendation=scope_recommendation(self.get_connector()), **kwargs)
 
     def post(self, request, *args, **kwargs):
         connector = self.get_connector()
         try:
             services.connector_mark_ready(connector=connector, user=request.user)
-        except services.ConnectorNotComplete as error:
-            return self.render_to_response(self.get_context_data(problems=error.problems), status=400)
+        except services.ConnectorNotComplete:
+            return self.render_to_response(self.get_context_data(refused=True), status=400)
         messages.success(request, "The stage has been changed from Draft to Ready.")
-        recommendation = services.connector_scope_recommendation(connector)
-        if recommendation:
-            messages.warning(request, recommendation)
-        return redirect(self.next_section() or reverse("builder:general", args=[connector.pk]))
-
-    def next_section(self):
-        """Return the posted page to go back to when it is a path on this site, else None."""
-        # The value is posted by the browser: taken as it is, it would redirect anywhere.
-        target = self.request.POST.get("next_section", "")
-        if target.startswith("/") and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        ):
-            return target
-        return None
+        return redirect("builder:mark_ready", connector.pk)
 
 
 class LogoView(LoginRequiredMixin, View):

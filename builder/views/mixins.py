@@ -1,8 +1,8 @@
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 
 from ..models import Connector
+from ..steps import builder_steps
 
 BUILD_PERMISSION = "builder.build_connector"
 
@@ -22,21 +22,6 @@ class BadRequestOnInvalidMixin:
         return response
 
 
-def builder_sections(connector):
-    """Return the left pane: (key, label, url, done) for each section that applies."""
-    general_done = not connector.general_problems()
-    security_done = not connector.security_problems()
-    sections = [
-        ("general", "General", reverse("builder:general", args=[connector.pk]), general_done),
-        ("security", "Security", reverse("builder:security", args=[connector.pk]), security_done),
-    ]
-    if connector.uses_scopes:
-        sections.append(
-            ("scopes", "OAuth Scopes", reverse("builder:scopes", args=[connector.pk]), connector.scopes.exists())
-        )
-    return sections
-
-
 class ConnectorSectionMixin(BuilderRequiredMixin):
     """A builder section of one connector: loads it and adds the left pane and progress."""
 
@@ -50,14 +35,9 @@ class ConnectorSectionMixin(BuilderRequiredMixin):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         connector = self.get_connector()
-        sections = builder_sections(connector)
-        steps = [done for *_, done in sections] + [connector.is_ready]
-        context.update(
-            connector=connector,
-            section=self.section,
-            sections=sections,
-            progress=round(100 * sum(steps) / len(steps)),
-            steps_done=sum(steps),
-            steps_total=len(steps),
-        )
+        context.update(connector=connector, section=self.section, steps=builder_steps(connector, self.section))
         return context
+
+    def next_step_url(self):
+        """Return where Save & Continue leads from this section."""
+        return builder_steps(self.get_connector()).after(self.section).url

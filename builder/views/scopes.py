@@ -8,6 +8,7 @@ from django.views.generic import TemplateView, UpdateView
 from .. import services
 from ..forms import ScopeDelimiterForm, ScopeForm, ScopeFormSet
 from ..models import ConnectorChange, Scope
+from ..steps import scope_recommendation
 from .mixins import BadRequestOnInvalidMixin, ConnectorSectionMixin
 
 
@@ -44,16 +45,17 @@ class ScopeListView(ScopeSectionMixin, TemplateView):
             formset=formset or ScopeFormSet(prefix="scopes", form_kwargs={"connector": connector}),
             show_add=formset is not None,
             delimiter_form=delimiter_form or ScopeDelimiterForm(instance=connector),
-            recommendation=services.connector_scope_recommendation(connector),
+            recommendation=scope_recommendation(connector),
             **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
-        if request.POST.get("action") == "delimiter":
-            return self.save_delimiter(request)
-        return self.add_scopes(request)
+        if request.POST.get("action") == "add":
+            return self.add_scopes(request)
+        return self.save_and_continue(request)
 
-    def save_delimiter(self, request):
+    def save_and_continue(self, request):
+        """Save & Continue: the scope delimiter (the scopes are saved as they are added), then Ready."""
         connector = self.get_connector()
         form = ScopeDelimiterForm(request.POST, instance=connector)
         if form.is_valid():
@@ -61,8 +63,8 @@ class ScopeListView(ScopeSectionMixin, TemplateView):
                 with transaction.atomic():
                     form.save()
                     self.record(["scope_delimiter"])
-            messages.success(request, "Scope delimiter saved.")
-            return redirect("builder:scopes", connector.pk)
+                messages.success(request, "Scope delimiter saved.")
+            return redirect(self.next_step_url())
         connector.refresh_from_db()
         return self.render_to_response(self.get_context_data(delimiter_form=form), status=400)
 

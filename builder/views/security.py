@@ -7,7 +7,7 @@ from django.views.generic import TemplateView
 from auth_types import registry
 
 from .. import services
-from ..forms import AuthTypeChoiceForm, TestRequestForm, security_forms
+from ..forms import AuthTypeChoiceForm, ApiSettingsForm, security_forms
 from ..models import SECRETS_LOST
 from .mixins import ConnectorSectionMixin
 
@@ -32,7 +32,8 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
         return super().get_context_data(
             choice_form=choice_form,
             panels=panels,
-            test_form=test_form or TestRequestForm(instance=connector),
+            active_form=config_forms.get(chosen),
+            test_form=test_form or ApiSettingsForm(instance=connector),
             callback_url=callback_url,
             secrets_lost_message=SECRETS_LOST,
             **kwargs,
@@ -42,7 +43,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
         connector = self.get_connector()
         choice_form = AuthTypeChoiceForm(request.POST, connector=connector)
         config_forms = security_forms(connector, request.POST)
-        test_form = TestRequestForm(request.POST, instance=connector)
+        test_form = ApiSettingsForm(request.POST, instance=connector)
         if choice_form.is_valid():
             auth_type = registry.get(choice_form.cleaned_data["auth_type"])
             config_form = config_forms[auth_type.key]
@@ -52,9 +53,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
                     config_form=config_form, test_form=test_form,
                 )
                 messages.success(request, "Authentication parameters saved.")
-                if auth_type.uses_scopes:
-                    return redirect("builder:scopes", connector.pk)
-                return redirect("builder:security", connector.pk)
+                return redirect(self.next_step_url())
         # Refused: the page shows the stored connector around the posted values.
         connector.refresh_from_db()
         context = self.get_context_data(choice_form=choice_form, config_forms=config_forms, test_form=test_form)

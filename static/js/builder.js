@@ -55,37 +55,38 @@
     row.classList.add("d-none");
   });
 
-  // Scopes: +Add Scope reveals the rows; select all; confirmations.
+  // Scopes: +Add Scope reveals the rows; select all; bulk Delete says how many are selected.
   var showAdd = document.getElementById("show-add-scope");
   if (showAdd) {
     showAdd.addEventListener("click", function () {
       var form = document.getElementById("add-scope-form");
       form.classList.remove("d-none");
+      showAdd.setAttribute("aria-expanded", "true");
       var first = form.querySelector('input[type="text"]');
       if (first) { first.focus(); }
     });
   }
+  var bulkDelete = document.getElementById("bulk-delete");
+  var checks = document.querySelectorAll(".scope-check");
   var selectAll = document.getElementById("select-all");
+  function countSelected() {
+    var selected = Array.prototype.filter.call(checks, function (box) { return box.checked; }).length;
+    if (bulkDelete) {
+      bulkDelete.disabled = selected === 0;
+      bulkDelete.textContent = selected ? "Delete " + selected + " selected" : "Delete";
+      bulkDelete.dataset.confirm = "Delete the " + (selected === 1 ? "selected scope" : selected + " selected scopes") + "?";
+    }
+    if (selectAll) {
+      selectAll.checked = selected > 0 && selected === checks.length;
+      selectAll.indeterminate = selected > 0 && selected < checks.length;
+    }
+  }
   if (selectAll) {
     selectAll.addEventListener("change", function () {
-      document.querySelectorAll(".scope-check").forEach(function (box) { box.checked = selectAll.checked; });
+      checks.forEach(function (box) { box.checked = selectAll.checked; });
+      countSelected();
     });
   }
-  document.addEventListener("submit", function (event) {
-    var submitter = event.submitter;
-    var message = (submitter && submitter.dataset.confirm) || event.target.dataset.confirm;
-    if (message && !window.confirm(message)) { event.preventDefault(); }
-  });
-
-  // Copy buttons (the OAuth callback URL).
-  document.querySelectorAll(".copy-button").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var input = document.getElementById(button.dataset.copyTarget);
-      input.select();
-      var done = function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 1500); };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
-      } else { document.execCommand("copy"); done(); }
-    });
-  });
+  checks.forEach(function (box) { box.addEventListener("change", countSelected); });
+  countSelected();
 })();

@@ -58,9 +58,11 @@ def test_a_callback_without_code_or_with_another_state_is_refused(provider, reco
     assert recorder.received == []
 
 
-@pytest.mark.parametrize("iss", [None, "https://evil.example"])
-def test_with_an_issuer_configured_the_callback_must_name_it(provider, recorder, iss):
-    config = web_config(provider, token_url=recorder.url, issuer=provider.base_url)
+@pytest.mark.parametrize("iss, require_iss", [(None, True), ("https://evil.example", False),
+                                              ("https://evil.example", True)])
+def test_with_an_issuer_configured_the_callback_must_name_it(provider, recorder, iss, require_iss):
+    """A missing iss is refused only when the connector says the server always sends one."""
+    config = web_config(provider, token_url=recorder.url, issuer=provider.base_url, require_iss=require_iss)
     flow = begin_query(config)[1]
     params = {"state": flow["state"], "code": "c", **({"iss": iss} if iss else {})}
 
@@ -68,6 +70,16 @@ def test_with_an_issuer_configured_the_callback_must_name_it(provider, recorder,
         OAUTH2.complete(config, web_client(provider), flow=flow, params=params, redirect_uri=REDIRECT_URI)
 
     assert recorder.received == []
+
+
+def test_without_iss_an_issuer_not_said_to_send_it_lets_the_code_through(provider):
+    config = web_config(provider, issuer=provider.base_url)
+    flow, params = authorize(provider, config)
+    params.pop("iss", None)
+
+    credentials = OAUTH2.complete(config, web_client(provider), flow=flow, params=params, redirect_uri=REDIRECT_URI)
+
+    assert me(provider, credentials).status_code == 200
 
 
 def test_matching_issuer_or_same_origin_iss_lets_the_code_through(provider):

@@ -21,7 +21,8 @@ CALLBACK_KEYS = tuple(key for key in AUTH_TYPE_KEYS if registry.get(key).uses_ca
 WITH_SECRETS = tuple(key for key in AUTH_TYPE_KEYS if registry.get(key).config_form.secret_fields)
 
 # The non-prefixed fields of the Security form (the test request and the type choice).
-SHARED_SECURITY_FIELDS = ("auth_type", "test_method", "test_url")
+SHARED_SECURITY_FIELDS = ("auth_type", "test_method", "test_url", "expiry_statuses", "expiry_body_field",
+                          "expiry_body_value")
 
 
 def security_data(key, **fields):

@@ -61,6 +61,16 @@ class TestBuiltInConnectorsPage:
         only_chat = builder_client.get(reverse("builder:catalog"), {"category": "Communication"}).content.decode()
         assert "Chat" in only_chat and "Notes" not in only_chat
 
+    def test_custom_connector_first_one_create_action_and_a_skip_link(self, builder_client):
+        builtin("Notes", "Productivity")
+        for params in [{}, {"category": "CUSTOM CONNECTOR"}, {"category": "Productivity"}, {"q": "nothing"}]:
+            page = builder_client.get(reverse("builder:catalog"), params).content.decode()
+            pane = page[page.index('aria-label="Categories"'):page.index("</nav>", page.index('aria-label="Categories"'))]
+            assert pane.index("CUSTOM CONNECTOR") < pane.index("All built-in") < pane.index("Productivity")
+            assert page.count("Create New Custom Connector") + page.count("+Create Custom Connector") == 1, params
+            assert '<a class="visually-hidden-focusable d-inline-block mb-2" href="#connector-cards">' in page
+            assert 'id="connector-cards" tabindex="-1"' in page
+
     def test_search(self, builder_client):
         builtin("Notes", description="Keep notes and lists")
         builtin("Chat")

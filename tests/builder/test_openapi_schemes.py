@@ -139,7 +139,8 @@ def test_openid_connect_maps_its_discovery_document(discovery_server):
     assert scheme.config | {"client_id": ""} == {
         "grant_type": "authorization_code", "client_id": "", "client_auth": "client_secret_post",
         "authorization_url": f"{base}/authorize", "token_url": f"{base}/token", "revoke_url": f"{base}/revoke",
-        "refresh_url": "", "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": True, "issuer": base}
+        "refresh_url": "", "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": True, "issuer": base,
+        "require_iss": False}
     assert [scope["value"] for scope in scheme.scopes] == ["openid", "email", "profile"]
 
 

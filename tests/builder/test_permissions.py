@@ -20,7 +20,7 @@ BUILDER_STATUS = {
     "scope_edit": (200, 400),
     "scope_delete": (405, 302),
     "scope_bulk_delete": (405, 302),
-    "mark_ready": (405, 302),
+    "mark_ready": (200, 302),
     "history": (200, 405),
     "logo": (200, 405),
     "catalog": (200, 405),

@@ -163,9 +163,10 @@ def test_delimiter_defaults_to_comma(builder_client, oauth2_connector):
 
 
 @pytest.mark.parametrize("delimiter", [" ", "+", ","])
-def test_delimiter_is_saved(builder_client, scoped, delimiter):
-    response = builder_client.post(scopes_url(scoped), {"action": "delimiter", "scope_delimiter": delimiter})
+def test_save_and_continue_saves_the_delimiter_and_leads_to_ready(builder_client, scoped, delimiter):
+    response = builder_client.post(scopes_url(scoped), {"scope_delimiter": delimiter})
     assert response.status_code == 302
+    assert response["Location"] == reverse("builder:mark_ready", args=[scoped.pk])
     scoped.refresh_from_db()
     assert scoped.scope_delimiter == delimiter
     assert scoped.changes.filter(fields=["scope_delimiter"]).count() == (delimiter != ",")
@@ -173,7 +174,7 @@ def test_delimiter_is_saved(builder_client, scoped, delimiter):
 
 def test_delimiter_inside_an_existing_value_is_refused(builder_client, scoped):
     Scope.objects.create(connector=scoped, name="Plus", value="a+b")
-    response = builder_client.post(scopes_url(scoped), {"action": "delimiter", "scope_delimiter": "+"})
+    response = builder_client.post(scopes_url(scoped), {"scope_delimiter": "+"})
     assert response.status_code == 400
     assert "a+b" in field_error(response, "scope_delimiter")
     scoped.refresh_from_db()
@@ -181,7 +182,7 @@ def test_delimiter_inside_an_existing_value_is_refused(builder_client, scoped):
 
 
 def test_unknown_delimiter_is_refused(builder_client, scoped):
-    response = builder_client.post(scopes_url(scoped), {"action": "delimiter", "scope_delimiter": ";"})
+    response = builder_client.post(scopes_url(scoped), {"scope_delimiter": ";"})
     assert response.status_code == 400
     assert "Select a valid choice" in field_error(response, "scope_delimiter")
 
@@ -193,3 +194,21 @@ def test_values_are_checked_against_the_chosen_delimiter(builder_client, oauth2_
     assert response.status_code == 400
     assert "(Plus)" in field_error(response, "scopes-0-value")
     assert field_error(response, "scopes-1-value") == ""
+
+
+def test_scopes_are_listed_and_exported_in_the_order_entered(builder_client, oauth2_connector):
+    rows = [("Write", "z.write"), ("Admin", "a.admin"), ("Read", "m.read")]
+    assert builder_client.post(scopes_url(oauth2_connector), add_data(*rows)).status_code == 302
+    html = page(builder_client.get(scopes_url(oauth2_connector)))
+    assert html.index("z.write") < html.index("a.admin") < html.index("m.read")
+    exported = builder_client.get(reverse("builder:connector_export", args=[oauth2_connector.pk])).json()
+    assert [scope["value"] for scope in exported["connector"]["scopes"]] == ["z.write", "a.admin", "m.read"]
+
+
+def test_one_way_to_save_the_delimiter_and_confirmations_in_the_page(builder_client, scoped):
+    html = page(builder_client.get(scopes_url(scoped)))
+    assert "Save delimiter" not in html
+    assert html.count("Save &amp; Continue") == 1
+    # Deleting asks in a dialog of the page (static/js/app.js reads data-confirm), never with confirm().
+    assert 'data-confirm="Delete the scope Read deals (deals.read)?"' in html
+    assert 'id="bulk-delete"' in html and 'id="confirm-dialog"' in html

@@ -45,7 +45,8 @@ def test_valid_post_saves_and_redirects(builder_client, builder_user, make_conne
     connector = make_connector()
     response = builder_client.post(security_url(connector), security_data(key))
     assert response.status_code == 302
-    next_page = "builder:scopes" if key in SCOPED_KEYS else "builder:security"
+    # Save & Continue: to OAuth Scopes for the types that use them, else to the Ready step.
+    next_page = "builder:scopes" if key in SCOPED_KEYS else "builder:mark_ready"
     assert response["Location"] == reverse(next_page, args=[connector.pk])
     connector.refresh_from_db()
     assert connector.auth_type == key

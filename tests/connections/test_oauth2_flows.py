@@ -256,8 +256,8 @@ class TestIssuer:
         user_client.get(f"{callback}&iss={peer.base_url}")
         assert Connection.objects.get().status == Connection.Status.CONNECTED
 
-    def test_configured_issuer_is_required(self, user_client, peer):
-        connector = oauth2_connector(peer, issuer=peer.base_url + "/o")
+    def test_configured_issuer_is_required_when_the_server_always_sends_it(self, user_client, peer):
+        connector = oauth2_connector(peer, issuer=peer.base_url + "/o", require_iss=True)
         callback = callback_from(approve_oauth2_consent(peer, start_authorization(user_client, connector)))
         user_client.get(callback)
         assert not Connection.objects.exists() and token_requests(peer) == 0

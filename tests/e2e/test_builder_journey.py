@@ -76,13 +76,13 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key):
         callback = panel.locator("input[id^=callback-]").input_value()
         assert callback.startswith(page.url.split("/connectors/")[0]) and "/oauth/callback/" in callback
     screenshot(f"{key}-2-security")
-    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("button", name="Save & Continue").click()
     assert page.get_by_text("Authentication parameters saved.").is_visible()
 
     connector = Connector.objects.get(name=f"Zylker {label}")
     if connector.uses_scopes:
         # OAuth Scopes: +Add Scope, Add New for a second row, Add; then search.
-        assert page.get_by_role("heading", name="OAuth Scopes").is_visible()
+        assert page.title() == f"OAuth Scopes · Zylker {label} · Custom Connectors"
         page.get_by_role("button", name="+Add Scope").click()
         rows = page.locator("#add-scope-form .scope-row")
         by_label(rows.nth(0), "Scope Name").fill("Read files")
@@ -92,12 +92,27 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key):
         by_label(rows.nth(1), "Scope Value").fill("files.content.write")
         page.get_by_role("button", name="Add", exact=True).click()
         assert page.get_by_text("Added 2 scopes.").is_visible()
+        # Bulk Delete is enabled by a selection and says how many; it asks in a dialog of the page.
+        bulk = page.locator("#bulk-delete")
+        assert bulk.is_disabled()
+        page.get_by_label("Select Write files").check()
+        assert bulk.inner_text() == "Delete 1 selected"
+        bulk.click()
+        dialog = page.get_by_role("dialog")
+        assert "Delete the selected scope?" in dialog.inner_text()
+        dialog.get_by_role("button", name="Cancel").click()
+        assert page.locator("tbody tr").count() == 2
         screenshot(f"{key}-3-scopes")
+        page.get_by_role("button", name="Save & Continue").click()
 
+    # The Ready step: a checklist, then Mark as Ready.
+    assert page.title() == f"Ready · Zylker {label} · Custom Connectors"
     page.get_by_role("button", name="Mark as Ready").click()
     assert page.get_by_text("The stage has been changed from Draft to Ready.").is_visible()
     assert page.get_by_test_id("stage").inner_text() == "Ready"
-    assert page.get_by_role("link", name="Add Connection").is_visible()
+    assert page.get_by_role("link", name="Add Connection").first.is_visible()
+    steps = page.get_by_role("navigation", name="Builder steps")
+    assert "of" in steps.inner_text() and steps.locator(".stepper-done").count() == steps.locator("li").count()
     screenshot(f"{key}-4-ready")
 
     connector.refresh_from_db()

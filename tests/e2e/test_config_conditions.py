@@ -11,7 +11,8 @@ from tests.e2e.conftest import by_label, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-REDIRECT_FLOW_FIELDS = ("Authorization URL", "Revoke Token URL", "Refresh Token URL", "Use PKCE (S256)", "Issuer")
+REDIRECT_FLOW_FIELDS = ("Authorization URL", "Revoke Token URL", "Refresh Token URL", "Use PKCE (S256)", "Issuer",
+                        "The server always sends iss")
 
 
 def open_security(page, make_user, label):

@@ -90,7 +90,8 @@ def test_builder_sets_up_an_oauth_builtin(page, screenshot, make_user):
     by_label(panel, "Client ID").fill("Iv1.my-own-app")
     by_label(panel, "Client Secret").fill("my-own-secret")
     screenshot("hub-7-builtin-security")
-    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("button", name="Save & Continue").click()
+    page.get_by_role("button", name="Save & Continue").click()  # OAuth Scopes, prefilled by the catalog
     page.get_by_role("button", name="Mark as Ready").click()
     assert page.get_by_test_id("stage").inner_text() == "Ready"
     mine = Connector.objects.get(builtin_key="", name="GitHub")

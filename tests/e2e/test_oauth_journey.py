@@ -68,6 +68,7 @@ def test_oauth2_consent_call_refresh_revoke(page, screenshot, make_user, live_se
     assert Connection.objects.get().secrets["access_token"] != first_token
 
     page.get_by_role("button", name="Disconnect").click()
+    page.get_by_role("dialog").get_by_role("button", name="Disconnect").click()
     assert page.get_by_test_id("connection-status").inner_text() == "Revoked"
     assert page.get_by_role("link", name="Reauthorize").is_visible()
     screenshot("oauth2-5-revoked")
@@ -87,4 +88,5 @@ def test_oauth1_authorize_call_revoke(page, screenshot, make_user, oauth1_provid
     assert call_from_console(page, oauth1_provider.resource_url).startswith("200")
     screenshot("oauth1-2-connected")
     page.get_by_role("button", name="Disconnect").click()
+    page.get_by_role("dialog").get_by_role("button", name="Disconnect").click()
     assert page.get_by_test_id("connection-status").inner_text() == "Revoked"

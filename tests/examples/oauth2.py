@@ -20,7 +20,7 @@ EXAMPLE = Example(
     config={"grant_type": "authorization_code", "client_id": "client-id-1", "client_auth": "client_secret_basic",
             "authorization_url": "https://api.example.com/oauth2/auth",
             "token_url": "https://api.example.com/oauth2/token", "revoke_url": "", "refresh_url": "",
-            "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": True, "issuer": ""},
+            "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": True, "issuer": "", "require_iss": False},
     client={"client_secret": "client-secret-CANARY-7f3a9c/+="},
     credentials={"access_token": "o2-access-CANARY-9/+=", "refresh_token": "o2-refresh-CANARY-10/+=",
                  "token_type": "Bearer", "scope": "", "requested_scope": ""},

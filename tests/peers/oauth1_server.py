@@ -10,7 +10,9 @@ import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
+import requests
 from oauthlib.common import UNICODE_ASCII_CHARACTER_SET, add_params_to_uri
 from oauthlib.oauth1 import (
     SIGNATURE_HMAC_SHA1,
@@ -268,6 +270,8 @@ class _QuietHandler(WSGIRequestHandler):
 class OAuth1Peer:
     """A running OAuth1 provider: its URLs, its consumer and its store (for the tests)."""
 
+    signature_methods = ("HMAC-SHA1", "HMAC-SHA256", "PLAINTEXT")
+
     base_url: str
     consumer_key: str
     consumer_secret: str = field(repr=False)
@@ -294,6 +298,27 @@ class OAuth1Peer:
     @property
     def resource_url(self):
         return self.base_url + "/api/me"
+
+    def approve(self, authorization_url):
+        """Play the user approving at the authorization page; return the redirect to the callback."""
+        answer = requests.get(authorization_url, params={"auto_approve": "1"}, allow_redirects=False, timeout=5)
+        if not answer.is_redirect:
+            raise AssertionError(f"The peer did not redirect: {answer.status_code} {answer.text[:500]}")
+        return answer.headers["Location"]
+
+    def deny(self, authorization_url):
+        """Play the user denying at the authorization page; return the redirect to the callback."""
+        token = parse_qs(urlsplit(authorization_url).query)["oauth_token"][0]
+        answer = requests.post(self.authorize_url, data={"oauth_token": token, "decision": "deny"},
+                               allow_redirects=False, timeout=5)
+        if not answer.is_redirect:
+            raise AssertionError(f"The peer did not redirect: {answer.status_code} {answer.text[:500]}")
+        return answer.headers["Location"]
+
+    def revoke_all_access_tokens(self):
+        """Forget every access token issued, as a provider does when a user revokes the application."""
+        with self.store.lock:
+            self.store.access_tokens.clear()
 
     def counts(self):
         with self.store.lock:

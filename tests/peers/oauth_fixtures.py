@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
+from tests.peers.authlib_oauth1_server import start_authlib_oauth1_peer
 from tests.peers.oauth1_server import start_oauth1_peer
 from tests.peers.oauth2_server.launcher import start_oauth2_peer
 
@@ -23,6 +24,21 @@ def oauth2_provider():
     peer = start_oauth2_peer()
     yield peer
     peer.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth1_authlib_provider():
+    """Run the Authlib-based OAuth1 provider (a second implementation) for the whole session."""
+    peer = start_authlib_oauth1_peer(consumer_key="connectors-" + secrets.token_hex(8),
+                                     consumer_secret=secrets.token_urlsafe(24))
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture(params=["oauthlib", "authlib"])
+def any_oauth1_provider(request):
+    """Each OAuth1 provider implementation in turn: a client that works with one is not yet known to work."""
+    return request.getfixturevalue({"oauthlib": "oauth1_provider", "authlib": "oauth1_authlib_provider"}[request.param])
 
 
 @pytest.fixture(scope="session")

@@ -398,3 +398,16 @@ def test_oauth1_counts_requests_by_path(oauth1_provider):
     oauth1_access_token(oauth1_provider)
 
     assert oauth1_provider.counts() == {"/request_token": 1, "/authorize": 1, "/access_token": 1}
+
+
+def test_authlib_oauth1_peer_speaks_its_own_dialect(oauth1_authlib_provider):
+    """The quirks the second implementation is here for: "True" and a denial without oauth_token."""
+    provider = oauth1_authlib_provider
+    session = OAuth1Session(provider.consumer_key, client_secret=provider.consumer_secret, callback_uri=REDIRECT_URI)
+    request_token = session.fetch_request_token(provider.request_token_url)
+    assert request_token["oauth_callback_confirmed"] == "True"
+    authorization_url = f"{provider.authorize_url}?oauth_token={request_token['oauth_token']}"
+
+    query = parse_qs(urlsplit(provider.deny(authorization_url)).query)
+
+    assert query["error"] == ["access_denied"] and "oauth_token" not in query

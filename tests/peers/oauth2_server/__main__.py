@@ -71,6 +71,9 @@ def serve(args, db):
               cc_client_id=args.cc_client_id, cc_client_secret=args.cc_client_secret)
     runtime.set_access_token_ttl(args.access_token_ttl)
     server = make_server(args.host, args.port, application, threaded=True)
+    from oauth2_provider.settings import oauth2_settings
+
+    oauth2_settings.OIDC_ISS_ENDPOINT = f"http://{args.host}:{server.port}/o"
     print(f"OAuth2 peer listening on http://{args.host}:{server.port}/", flush=True)
     server.serve_forever()
 

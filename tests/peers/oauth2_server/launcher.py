@@ -101,6 +101,24 @@ class OAuth2Peer:
         finally:
             self.set_access_token_ttl(previous)
 
+    @property
+    def issuer(self):
+        return self.base_url + "/o"
+
+    @property
+    def discovery_url(self):
+        """OpenID Connect discovery (its issuer is ``issuer``)."""
+        return self.base_url + "/o/.well-known/openid-configuration"
+
+    @contextmanager
+    def authorization_response_iss(self, on):
+        """Inside the block, send iss in authorization responses (RFC 9207) and say so in discovery, or not."""
+        previous = self._admin("configure", authorization_response_iss="1" if on else "0")["previous_iss"]
+        try:
+            yield
+        finally:
+            self._admin("configure", authorization_response_iss="1" if previous else "0")
+
     def expire_access_tokens(self):
         """Make every access token issued so far expired (their refresh tokens still work)."""
         return self._admin("expire-tokens")["expired"]

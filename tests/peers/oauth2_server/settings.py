@@ -67,7 +67,24 @@ STATIC_URL = "/static/"
 USE_TZ = True
 TIME_ZONE = "UTC"
 
+def _signing_key():
+    """Return a fresh RSA key (PEM) for OpenID Connect: the peer's discovery document needs one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
 OAUTH2_PROVIDER = {
+    # OpenID Connect discovery at /o/.well-known/openid-configuration; the issuer is pinned to
+    # <base>/o once the port is known (__main__.serve), so iss and the discovery document agree.
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": _signing_key(),
+    # RFC 9207 iss in the authorization response (and authorization_response_iss_parameter_supported
+    # in discovery): off by default, as at most providers; the tests switch it with configure.
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": False,
     "SCOPES": {"read": "Read your profile", "write": "Change your data"},
     "ROTATE_REFRESH_TOKEN": True,
     # A refresh token used twice answers invalid_grant at once.

@@ -1,6 +1,6 @@
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
-from oauth2_provider.urls import base_urlpatterns, metadata_urlpatterns
+from oauth2_provider.urls import base_urlpatterns, metadata_urlpatterns, oidc_urlpatterns
 
 from tests.peers.oauth2_server import faults, views
 
@@ -8,9 +8,11 @@ urlpatterns = [
     path("", include((metadata_urlpatterns, "oauth2_metadata"))),
     # Ahead of DOT's own route: the same view, with refreshes serialised (see views.token).
     path("o/token/", views.token),
-    path("o/", include((base_urlpatterns, "oauth2_provider"))),
+    path("o/", include((base_urlpatterns + oidc_urlpatterns, "oauth2_provider"))),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("api/me/", views.me),
+    path("api/me-403/", views.me_403),
+    path("api/me-200-error/", views.me_200_error),
     path("api/write/", views.write),
     path("health/", views.health),
     path("faults/token-500/", faults.token_500),

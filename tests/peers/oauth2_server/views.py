@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.models import AccessToken, Application
 from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import TokenView
 
 from tests.peers.oauth2_server import runtime
@@ -68,6 +69,24 @@ def me(request):
 
 
 @csrf_exempt
+def me_403(request):
+    """Answer like ``me``, but 403 to a missing, expired or revoked token (as some APIs do)."""
+    response = _protected(request, [])
+    if response.status_code == 401:
+        response.status_code = 403
+    return response
+
+
+@csrf_exempt
+def me_200_error(request):
+    """Answer like ``me``, but 200 {"ok": false, "error": "token_expired"} to a bad token (Slack's style)."""
+    response = _protected(request, [])
+    if response.status_code == 401:
+        return JsonResponse({"ok": False, "error": "token_expired"})
+    return response
+
+
+@csrf_exempt
 def write(request):
     """Answer like ``me`` but only to a token granted the "write" scope."""
     return _protected(request, ["write"])
@@ -102,11 +121,17 @@ def set_redirect_uris(request):
 
 @_admin_only
 def configure(request):
-    """Change the lifetime of the access tokens issued from now on."""
+    """Change the lifetime of the access tokens issued from now on, or (authorization_response_iss=1|0)
+    whether authorization responses carry iss (RFC 9207) and discovery says so."""
     previous = runtime.access_token_ttl()
     if "access_token_ttl" in request.POST:
         runtime.set_access_token_ttl(request.POST["access_token_ttl"])
-    return JsonResponse({"access_token_ttl": runtime.access_token_ttl(), "previous": previous})
+    previous_iss = oauth2_settings.COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS
+    if "authorization_response_iss" in request.POST:
+        oauth2_settings.COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS = request.POST["authorization_response_iss"] == "1"
+    return JsonResponse({"access_token_ttl": runtime.access_token_ttl(), "previous": previous,
+                         "authorization_response_iss": oauth2_settings.COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS,
+                         "previous_iss": previous_iss})
 
 
 @_admin_only
