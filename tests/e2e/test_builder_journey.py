@@ -138,7 +138,7 @@ def test_api_key_rows_are_added_and_removed(page, make_user):
     # A row added by mistake and removed again is not saved.
     panel.get_by_role("button", name="+ Add Parameter").click()
     rows.nth(2).get_by_role("button", name="Remove this parameter").click()
-    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("button", name="Save & Continue").click()
     assert page.get_by_text("Authentication parameters saved.").is_visible()
     connector.refresh_from_db()
     assert connector.config == {"parameters": [{"name": "API Key", "key": "X-API-Key", "location": "header"},

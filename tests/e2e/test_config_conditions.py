@@ -40,7 +40,7 @@ def test_oauth2_client_credentials_hides_the_redirect_flow_fields(page, make_use
     by_label(panel, "Client ID").fill("machine")
     by_label(panel, "Client Secret").fill("machine-secret")
     by_label(panel, "Token URL").fill("https://api.example.com/oauth2/token")
-    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("button", name="Save & Continue").click()
     assert page.get_by_text("Authentication parameters saved.").is_visible()
     connector.refresh_from_db()
     assert connector.config["grant_type"] == "client_credentials" and connector.config["authorization_url"] == ""
