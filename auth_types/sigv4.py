@@ -26,8 +26,12 @@ SESSION_TOKEN_HEADER = "X-Amz-Security-Token"
 # Headers an earlier signing pass may have set; drop them so a re-sent request is signed afresh.
 _SIGNING_HEADERS = ("Authorization", "X-Amz-Date", SESSION_TOKEN_HEADER, "X-Amz-Content-SHA256")
 # Leave Content-Length unsigned, as botocore's own client does: it signs before its HTTP layer
-# adds the header, whereas requests adds it while preparing, before auth runs.
-_UNSIGNED = frozenset(name.lower() for name in (*_SIGNING_HEADERS, "Content-Length"))
+# adds the header, whereas requests adds it while preparing, before auth runs. Leave unsigned
+# too what botocore never signs and the hop-by-hop fields (RFC 9110 7.6.1) a proxy or a
+# connection pool may change on the way.
+_UNSIGNED = frozenset(name.lower() for name in (
+    *_SIGNING_HEADERS, "Content-Length", "Expect", "Transfer-Encoding", "User-Agent", "X-Amzn-Trace-Id",
+    "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Upgrade"))
 
 
 def _signer(access_key, secret_key, service, region, session_token):
