@@ -86,8 +86,9 @@ class OAuth2(AuthType):
     admin_completes = ("client_id",)
     uses_scopes = True
     uses_callback = True
-    # (connect, read) seconds for token, refresh and revoke calls; a test may shorten it on an instance.
-    token_timeout = oauth_tokens.DEFAULT_TIMEOUT
+    # (connect, read) seconds for token, refresh and revoke calls; None: CONNECTORS_TOKEN_TIMEOUT.
+    # A test may shorten it on an instance.
+    token_timeout = None
 
     def grant_kind(self, config):
         return DIRECT if config.get("grant_type") == CLIENT_CREDENTIALS else REDIRECT

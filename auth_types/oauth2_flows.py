@@ -27,7 +27,7 @@ REFRESH_TOKEN = "refresh_token"
 
 # --- the token endpoint ---------------------------------------------------------------------
 
-def token_request(config, client, url, data, *, requested_scope, timeout=oauth_tokens.DEFAULT_TIMEOUT,
+def token_request(config, client, url, data, *, requested_scope, timeout=None,
                   hidden=()):
     """POST a grant's `data` to the token endpoint at `url`, the client authenticated; return credentials.
 
@@ -63,7 +63,7 @@ def authorization_request(config, *, redirect_uri, scopes):
     return with_query(config["authorization_url"], params), flow
 
 
-def authorization_response(config, client, *, flow, params, redirect_uri, timeout=oauth_tokens.DEFAULT_TIMEOUT):
+def authorization_response(config, client, *, flow, params, redirect_uri, timeout=None):
     """Check the callback's answer and exchange its code for tokens."""
     if not issuer_matches(config, params.get("iss")):
         # RFC 9207: an answer from another authorization server is a mix-up attack.
@@ -124,7 +124,7 @@ def pkce_challenge(verifier):
 
 # --- client credentials, refresh, revocation ------------------------------------------------
 
-def client_credentials(config, client, scope, *, timeout=oauth_tokens.DEFAULT_TIMEOUT):
+def client_credentials(config, client, scope, *, timeout=None):
     """Obtain a token with the client credentials grant for `scope` (joined already)."""
     data = {"grant_type": CLIENT_CREDENTIALS}
     if scope:
@@ -132,7 +132,7 @@ def client_credentials(config, client, scope, *, timeout=oauth_tokens.DEFAULT_TI
     return token_request(config, client, config["token_url"], data, requested_scope=scope, timeout=timeout)
 
 
-def refresh(config, client, credentials, *, timeout=oauth_tokens.DEFAULT_TIMEOUT):
+def refresh(config, client, credentials, *, timeout=None):
     """Return fresh credentials; a refresh token the provider did not replace is kept.
 
     Without a refresh token, a client credentials connector gets a new token the way it got
@@ -153,7 +153,7 @@ def refresh(config, client, credentials, *, timeout=oauth_tokens.DEFAULT_TIMEOUT
     return fresh
 
 
-def revoke(config, client, credentials, *, timeout=oauth_tokens.DEFAULT_TIMEOUT):
+def revoke(config, client, credentials, *, timeout=None):
     """Revoke the grant at the provider (RFC 7009); return False when the connector has no Revoke URL.
 
     The refresh token is revoked when there is one: providers then drop its access tokens too.

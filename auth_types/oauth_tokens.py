@@ -26,6 +26,8 @@ import math
 import time
 from urllib.parse import parse_qsl, urlsplit
 
+from django.conf import settings
+
 from connectors_site import outbound
 
 from .base import GrantInvalid, ProviderUnavailable
@@ -44,15 +46,21 @@ MAX_EXPIRES_IN = 10 * 366 * 24 * 3600
 HIDDEN = "••••"
 
 
-def post_form(url, *, data=None, auth=None, headers=None, timeout=DEFAULT_TIMEOUT, endpoint="token endpoint"):
+def timeout(override=None):
+    """Return the (connect, read) timeout of token requests: override, or CONNECTORS_TOKEN_TIMEOUT."""
+    return override or getattr(settings, "CONNECTORS_TOKEN_TIMEOUT", None) or DEFAULT_TIMEOUT
+
+
+def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint="token endpoint"):
     """POST a form to a token-type endpoint and return the response, redirects not followed.
 
     Raise ProviderUnavailable when no answer came (timeout, refused, blocked, larger than
-    TOKEN_RESPONSE_MAX_BYTES) or the answer is a redirect.
+    TOKEN_RESPONSE_MAX_BYTES) or the answer is a redirect. `timeout` defaults to the token
+    timeout setting.
     """
     headers = {"Accept": "application/json", **(headers or {})}
     try:
-        response = outbound.send("POST", url, data=data, auth=auth, headers=headers, timeout=timeout,
+        response = outbound.send("POST", url, data=data, auth=auth, headers=headers, timeout=_timeout(timeout),
                                  allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES)
     except outbound.OutboundError as error:
         raise ProviderUnavailable(f"The {endpoint} could not be reached: {error} Try again later.") from None
@@ -62,6 +70,9 @@ def post_form(url, *, data=None, auth=None, headers=None, timeout=DEFAULT_TIMEOU
             "not followed because the request carries the connector's credentials. Check the connector's URL."
         )
     return response
+
+
+_timeout = timeout  # post_form's keyword hides the function
 
 
 def decode_body(response):

@@ -35,6 +35,8 @@ class Connection(models.Model):
 
     # Why the provider's tokens stopped working (refresh refused, token rejected): shown with the status.
     token_error = models.CharField(max_length=500, blank=True)
+    # When the last refresh failed for a passing reason (5xx, timeout): no new attempt for a back-off.
+    token_failed_at = models.DateTimeField(null=True, blank=True)
 
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)

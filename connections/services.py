@@ -1,5 +1,6 @@
 """A connection's lifecycle and the one way to call an API through it: `connection_request`."""
 
+import datetime
 import logging
 from dataclasses import dataclass
 
@@ -71,7 +72,12 @@ def connection_auth(connection, *, user=None):
     if not connection.secrets:
         raise ConnectionNotAuthorized()
     if tokens.expires_soon(connection):
-        tokens.connection_refresh(connection, user=user)
+        try:
+            tokens.connection_refresh(connection, user=user)
+        except TokenRefreshFailed:
+            if tokens.expires_soon(connection, margin=datetime.timedelta(0)):
+                raise  # expired: nothing to call with; otherwise the current token still works
+
     connector = connection.connector
     try:
         return connector.kind.auth(connector.kind_config, connection.secrets, client=connector.secrets)

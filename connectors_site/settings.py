@@ -10,6 +10,8 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from connectors_site import timeouts
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -70,6 +72,12 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Outbound requests to 127.0.0.1 and plain http:// URLs: for local development and tests only.
 CONNECTORS_ALLOW_PRIVATE_NETWORKS = env_flag("CONNECTORS_ALLOW_PRIVATE_NETWORKS")
 CONNECTORS_ALLOW_INSECURE_HTTP = env_flag("CONNECTORS_ALLOW_INSECURE_HTTP")
+
+# Outbound timeouts, "CONNECT,READ" seconds (connectors_site/timeouts.py; gunicorn.conf.py reads the same).
+try:
+    CONNECTORS_TOKEN_TIMEOUT = timeouts.from_env("CONNECTORS_TOKEN_TIMEOUT", timeouts.TOKEN_DEFAULT)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"CONNECTORS_TOKEN_TIMEOUT: {_error}") from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",

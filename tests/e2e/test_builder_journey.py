@@ -5,6 +5,7 @@ import io
 import pytest
 from django.urls import reverse
 from PIL import Image
+from playwright.sync_api import expect
 
 from auth_types import registry
 from builder.models import Connector, Stage
@@ -50,12 +51,12 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key):
     page.get_by_role("link", name="Microservices").first.click()
     page.get_by_role("link", name="Manage Custom Connectors").first.click()
     page.get_by_role("link", name="+Create Custom Connector").first.click()
-    assert page.get_by_role("heading", name="Create New Custom Connector").is_visible()
+    expect(page.get_by_role("heading", name="Create New Custom Connector")).to_be_visible()
 
     # A refused name keeps the page, with the message next to the field.
     by_label(page, "Connector Name").fill("#Zylker")
     page.get_by_role("button", name="Create Custom Connector").click()
-    assert page.locator("#id_name.is-invalid").is_visible()
+    expect(page.locator("#id_name.is-invalid")).to_be_visible()
     by_label(page, "Connector Name").fill(f"Zylker {label}")
     by_label(page, "Description (Optional)").fill("Contacts & deals, read-only (v2)")
     page.get_by_role("button", name="Create Custom Connector").click()
@@ -69,7 +70,7 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key):
     # Security: choose the type; exactly its fields show.
     page.locator("label.btn", has_text=label).filter(has_text=label).first.click()
     panel = page.locator(f'section[data-auth-type="{key}"]')
-    assert panel.is_visible()
+    expect(panel).to_be_visible()
     assert page.locator("section.auth-panel:visible").count() == 1
     fill_from_example(panel, key)
     if registry.get(key).uses_callback:
@@ -77,7 +78,7 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key):
         assert callback.startswith(page.url.split("/connectors/")[0]) and "/oauth/callback/" in callback
     screenshot(f"{key}-2-security")
     page.get_by_role("button", name="Save & Continue").click()
-    assert page.get_by_text("Authentication parameters saved.").is_visible()
+    expect(page.get_by_text("Authentication parameters saved.")).to_be_visible()
 
     connector = Connector.objects.get(name=f"Zylker {label}")
     if connector.uses_scopes:
@@ -91,7 +92,7 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key):
         by_label(rows.nth(1), "Scope Name").fill("Write files")
         by_label(rows.nth(1), "Scope Value").fill("files.content.write")
         page.get_by_role("button", name="Add", exact=True).click()
-        assert page.get_by_text("Added 2 scopes.").is_visible()
+        expect(page.get_by_text("Added 2 scopes.")).to_be_visible()
         # Bulk Delete is enabled by a selection and says how many; it asks in a dialog of the page.
         bulk = page.locator("#bulk-delete")
         assert bulk.is_disabled()
@@ -108,9 +109,9 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key):
     # The Ready step: a checklist, then Mark as Ready.
     assert page.title() == f"Ready · Zylker {label} · Custom Connectors"
     page.get_by_role("button", name="Mark as Ready").click()
-    assert page.get_by_text("The stage has been changed from Draft to Ready.").is_visible()
+    expect(page.get_by_text("The stage has been changed from Draft to Ready.")).to_be_visible()
     assert page.get_by_test_id("stage").inner_text() == "Ready"
-    assert page.get_by_role("link", name="Add Connection").first.is_visible()
+    expect(page.get_by_role("link", name="Add Connection").first).to_be_visible()
     steps = page.get_by_role("navigation", name="Builder steps")
     assert "of" in steps.inner_text() and steps.locator(".stepper-done").count() == steps.locator("li").count()
     screenshot(f"{key}-4-ready")
@@ -139,7 +140,7 @@ def test_api_key_rows_are_added_and_removed(page, make_user):
     panel.get_by_role("button", name="+ Add Parameter").click()
     rows.nth(2).get_by_role("button", name="Remove this parameter").click()
     page.get_by_role("button", name="Save & Continue").click()
-    assert page.get_by_text("Authentication parameters saved.").is_visible()
+    expect(page.get_by_text("Authentication parameters saved.")).to_be_visible()
     connector.refresh_from_db()
     assert connector.config == {"parameters": [{"name": "API Key", "key": "X-API-Key", "location": "header"},
                                                {"name": "Account", "key": "account", "location": "query"}]}

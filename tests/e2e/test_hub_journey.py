@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from builder.catalog import load_builtin_connectors
 from builder.models import Connector, Stage
@@ -51,14 +52,14 @@ def test_end_user_connects_through_a_builtin(page, screenshot, make_user, tmp_pa
     assert "Test passed" in page.get_by_test_id("last-test").inner_text()
 
     page.get_by_role("link", name="Microservices").first.click()
-    assert page.get_by_test_id("connection-card").filter(has_text="Sandbox Echo").is_visible()
+    expect(page.get_by_test_id("connection-card").filter(has_text="Sandbox Echo")).to_be_visible()
     screenshot("hub-4-microservices-with-connection")
 
     # A built-in that needs the admin's own OAuth client: end users are told so.
     pick_and_create(page)
     page.get_by_label("Categories").get_by_role("link", name="Developer Tools").click()
     page.get_by_test_id("catalog-card").filter(has_text="GitHub").get_by_role("link", name="Set up").click()
-    assert page.get_by_text("An admin must set up GitHub first").is_visible()
+    expect(page.get_by_text("An admin must set up GitHub first")).to_be_visible()
 
 
 def test_nothing_found_leads_to_create_custom_connector(page, screenshot, make_user):
@@ -68,7 +69,7 @@ def test_nothing_found_leads_to_create_custom_connector(page, screenshot, make_u
     pick_and_create(page)
     page.get_by_label("Search connectors").fill("Zylker Books")
     page.get_by_label("Search connectors").press("Enter")
-    assert page.get_by_test_id("nothing-found").is_visible()
+    expect(page.get_by_test_id("nothing-found")).to_be_visible()
     screenshot("hub-5-nothing-found")
     page.get_by_role("link", name="+Create Custom Connector").click()
     assert by_label(page, "Connector Name").input_value() == "Zylker Books"

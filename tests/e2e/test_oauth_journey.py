@@ -1,6 +1,7 @@
 """OAuth in a real browser: the provider's own login and consent pages, then call, refresh, revoke."""
 
 import pytest
+from playwright.sync_api import expect
 
 from builder.models import Connector, Scope, Stage
 from connections.models import Connection
@@ -64,13 +65,13 @@ def test_oauth2_consent_call_refresh_revoke(page, screenshot, make_user, live_se
 
     first_token = Connection.objects.get().secrets["access_token"]
     page.get_by_role("button", name="Refresh now").click()
-    assert page.get_by_text("Token refreshed.").is_visible()
+    expect(page.get_by_text("Token refreshed.")).to_be_visible()
     assert Connection.objects.get().secrets["access_token"] != first_token
 
     page.get_by_role("button", name="Disconnect").click()
     page.get_by_role("dialog").get_by_role("button", name="Disconnect").click()
     assert page.get_by_test_id("connection-status").inner_text() == "Revoked"
-    assert page.get_by_role("link", name="Reauthorize").is_visible()
+    expect(page.get_by_role("link", name="Reauthorize")).to_be_visible()
     screenshot("oauth2-5-revoked")
 
 
