@@ -92,6 +92,9 @@ class AuthType:
     uses_callback  whether the provider redirects back (the page shows the callback URL)
     admin_completes  config fields an installation fills in itself (its own OAuth client ID):
                    a built-in or an imported document may leave them empty, as it leaves secrets
+    config_schema()  the JSON Schema of its config in connector documents (generated from
+                   config_form; the document schema is assembled from every type's)
+    installation_text  the words for what an installation enters itself (pages say it)
 
     The connection side, on plain dicts (the connections app decrypts and stores). `client`
     is the connector's decrypted secrets (client or consumer secret), `credentials` the
