@@ -41,8 +41,12 @@ class DigestCredentialForm(CredentialForm):
     secret_fields = ("password",)
 
     def add_fields(self, config):
-        self.fields["username"] = forms.CharField(label=config.get("username_name") or "Username", max_length=500)
-        self.fields["password"] = secret_text_field(config.get("password_name") or "Password", strip=False)
+        self.fields["username"] = forms.CharField(
+            label=config.get("username_name") or "Username", max_length=500,
+            help_text="Sent in the Authorization header when the server asks (HTTP Digest).")
+        self.fields["password"] = secret_text_field(
+            config.get("password_name") or "Password", strip=False,
+            help_text="Never sent: it answers the server's challenge with a hash (HTTP Digest).")
 
     def clean_username(self):
         username = self.cleaned_data["username"]
