@@ -5,6 +5,7 @@ from requests.auth import AuthBase
 
 from .base import AuthError, AuthType, ConfigForm, OpenAPIChoice, OpenAPISchemeRefused
 from .credentials import CredentialForm, secret_text_field
+from .schema import form_schema
 from .validators import parameter_key_validator, parameter_name_validator
 
 LOCATIONS = [("query", "Query String"), ("form", "Form Data"), ("header", "Header")]
@@ -74,11 +75,10 @@ class ApiKeyConfigForm(ConfigForm):
         self.parameters = ParameterFormSet(data, initial=initial, prefix=self.add_prefix("parameters"))
 
     @classmethod
-    def from_stored(cls, config, secrets):
+    def stored_data(cls, config, secrets):
         rows = (config or {}).get("parameters") or []
         rows = rows if isinstance(rows, list) else []
-        probe = cls(stored_config=config, stored_secrets=secrets)
-        prefix = probe.parameters.prefix
+        prefix = cls(stored_config=config, stored_secrets=secrets).parameters.prefix
         data = {
             f"{prefix}-TOTAL_FORMS": str(len(rows)),
             f"{prefix}-INITIAL_FORMS": str(len(rows)),
@@ -87,7 +87,7 @@ class ApiKeyConfigForm(ConfigForm):
             # A malformed stored row is validated as an empty one: a problem to report, not a crash.
             for name, value in (row.items() if isinstance(row, dict) else ()):
                 data[f"{prefix}-{index}-{name}"] = value
-        return cls(data, stored_config=config, stored_secrets=secrets)
+        return data
 
     def is_valid(self):
         return all([super().is_valid(), self.parameters.is_valid()])
@@ -193,6 +193,11 @@ class ApiKey(AuthType):
             (row.get("name", ""), f"{row.get('key', '')} in {locations.get(row.get('location'), row.get('location'))}")
             for row in rows
         ]
+
+    def config_schema(self):
+        row = {**form_schema(ParameterForm), "required": list(ParameterForm.base_fields)}  # a row states all
+        return {"type": "object", "required": ["parameters"], "additionalProperties": False, "properties": {
+            "parameters": {"type": "array", "minItems": 1, "maxItems": MAX_PARAMETERS, "items": row}}}
 
     def credential_form(self, config):
         return ApiKeyCredentialForm

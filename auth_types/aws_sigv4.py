@@ -9,7 +9,7 @@ from django import forms
 
 from .base import AuthType, ConfigForm
 from .credentials import CredentialForm, secret_text_field
-from .sigv4 import SigV4Auth
+from .sigv4 import SESSION_TOKEN_HEADER, SigV4Auth
 
 REGION_RE = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}\Z")
 _METADATA = re.compile(rb'"metadata"\s*:\s*\{([^{}]*)\}')
@@ -134,6 +134,10 @@ class AwsSigV4(AuthType):
 
     def credential_form(self, config):
         return AwsCredentialForm
+
+    def sensitive_names(self, config):
+        # Temporary credentials' token travels in this header (and in a presigned URL's query).
+        return [SESSION_TOKEN_HEADER]
 
     def auth(self, config, secrets, client=None):
         return SigV4Auth(

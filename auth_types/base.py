@@ -8,9 +8,8 @@ returns; the connections app stores what the credential flows return.
 import dataclasses
 import typing
 
-from django import forms
-
-SECRET_PLACEHOLDER = "Stored. Leave blank to keep it."
+from .forms import SECRET_PLACEHOLDER, ConfigForm, protect_secret_fields  # noqa: F401 (the contract's names)
+from .schema import form_schema
 
 
 class AuthError(ValueError):
@@ -33,9 +32,9 @@ class ProviderUnavailable(AuthError):
 
 FORM, REDIRECT, DIRECT = "form", "redirect", "direct"
 
-# A key the OpenAPI importer adds to an oauth2 scheme it built from an OpenID Connect discovery
-# document (and strips from documents): what the flow object cannot say, as {"by": "OpenID Connect",
-# "clientAuth", "pkce", "revocationUrl", "issuer", "issParameter"}. See OAuth2.openapi_choices.
+# A key the OpenAPI importer adds to an openIdConnect scheme (and strips from every scheme of a
+# document): the provider's discovery document it fetched from openIdConnectUrl, for the type that
+# reads it (OAuth2: auth_types.oauth2_openapi).
 OPENAPI_DISCOVERY = "x-discovery"
 
 
@@ -75,100 +74,56 @@ class OpenAPIContext(typing.Protocol):
         """Return text fit for the connector's description, at most limit characters."""
 
 
-def protect_secret_fields(form, names, stored_secrets):
-    """Never render the named fields' values; make them optional (blank keeps) when a value is stored."""
-    for name in names:
-        field = form.fields[name]
-        field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
-        if stored_secrets.get(name):
-            field.required = False
-            field.widget.attrs["placeholder"] = SECRET_PLACEHOLDER
-            field.help_text = " ".join(filter(None, [field.help_text, SECRET_PLACEHOLDER]))
-        field.widget.is_required = field.required
-
-
-class ConfigForm(forms.Form):
-    """The Security section's fields for one auth type.
-
-    `stored_config` and `stored_secrets` are what is saved now. Secret fields never render
-    their value; left blank they keep the stored one.
-    """
-
-    secret_fields = ()
-
-    def __init__(self, data=None, files=None, *, stored_config=None, stored_secrets=None, **kwargs):
-        self.stored_config = dict(stored_config or {})
-        self.stored_secrets = dict(stored_secrets or {})
-        super().__init__(data, files, initial=dict(self.stored_config), **kwargs)
-        protect_secret_fields(self, self.secret_fields, self.stored_secrets)
-
-    @classmethod
-    def from_stored(cls, config, secrets):
-        """Return a bound form holding the stored values, to re-validate them (the Ready gate)."""
-        data = {}
-        prefix_form = cls(stored_config=config, stored_secrets=secrets)
-        for name in prefix_form.fields:
-            value = (secrets if name in cls.secret_fields else config).get(name)
-            if value is not None and value is not False:
-                data[prefix_form.add_prefix(name)] = value
-        return cls(data, stored_config=config, stored_secrets=secrets)
-
-    def error_list(self):
-        """Return every error as a readable "Label: message" string."""
-        messages = []
-        for name, errors in self.errors.items():
-            label = self.fields[name].label if name in self.fields else ""
-            messages += [f"{label}: {error}" if label else error for error in errors]
-        return messages
-
-    def config(self):
-        """Return the non-secret settings to store (call after is_valid())."""
-        return {name: value for name, value in self.cleaned_data.items() if name not in self.secret_fields}
-
-    def secrets(self):
-        """Return the secrets to store: the new values, the stored ones where left blank."""
-        return {
-            name: self.cleaned_data.get(name) or self.stored_secrets.get(name, "") for name in self.secret_fields
-        }
-
-
 class AuthType:
     """One authentication type. Subclasses state only what is particular to them.
 
+    Every hook the builder and the connections app call is defined here, with a default or
+    raising NotImplementedError; the registry refuses a type that lacks a hook its grant kinds
+    need (auth_types.checks), and a system check that one of its templates is missing.
+
+    Stated by every type:
     key            stable identifier stored on the connector (never renamed)
     name           the label the help page uses
     description    one sentence for the Security section
     config_form    the Security section's form (a ConfigForm subclass)
     config_template  template rendering that form inside the Security page
+    grant_kinds    every value grant_kind() may return (see below)
     uses_scopes    whether the OAuth Scopes section applies
     uses_callback  whether the provider redirects back (the page shows the callback URL)
+    admin_completes  config fields an installation fills in itself (its own OAuth client ID):
+                   a built-in or an imported document may leave them empty, as it leaves secrets
+    config_schema()  the JSON Schema of its config in connector documents (generated from
+                   config_form; the document schema is assembled from every type's)
+    installation_text  the words for what an installation enters itself (pages say it)
 
     The connection side, on plain dicts (the connections app decrypts and stores). `client`
     is the connector's decrypted secrets (client or consumer secret), `credentials` the
     connection's (typed values, or tokens):
     grant_kind(config)       FORM (the user fills credential_form), REDIRECT (begin → provider
                              → complete) or DIRECT (fetch_token, no user interaction)
-    credential_form(config)  the CredentialForm class for FORM types, else None
-    auth(config, credentials, client=)  a requests AuthBase applying the credentials
+    credential_form(config)  the CredentialForm class (FORM), else None
+    auth(config, credentials, client=)  a requests AuthBase applying the credentials; it may
+                             answer a 401 challenge once (connectors_site.outbound)
     secret_values(config, credentials, client=)  every string never to be shown (incl. derived forms)
     sensitive_names(config)  header and query names whose values are credentials
 
     REDIRECT and DIRECT types also implement (all HTTP through connectors_site.outbound.send,
     token/refresh/revoke calls with allow_redirects=False):
-    begin(config, client, *, redirect_uri, scopes) -> (authorization_url, flow)
+    begin(config, client, *, redirect_uri, scopes) -> (authorization_url, flow)      (REDIRECT)
         flow is a JSON-able dict the caller keeps in the user's session (never in a page, a
         cookie or a URL); flow["state"] is the value the callback must carry back.
     callback_state(params)   the value in the callback's query to compare with flow["state"]
     callback_denial(params)  the message when the callback reports a denial without a state the
                              flow can be found by (some OAuth1 providers), else None
-    complete(config, client, *, flow, params, redirect_uri) -> credentials
-    fetch_token(config, client, *, scopes) -> credentials          (DIRECT)
-    refresh(config, client, credentials) -> credentials             (keeps a refresh token
-                             the provider did not replace)
+    complete(config, client, *, flow, params, redirect_uri) -> credentials          (REDIRECT)
+    fetch_token(config, client, *, scopes) -> credentials                           (DIRECT)
     can_refresh(config, credentials) -> bool
+    refresh(config, client, credentials) -> credentials   (when can_refresh; keeps a refresh
+                             token the provider did not replace)
+    token_identity(credentials)  what tells one issued token from the next
     expires_at(credentials) -> aware datetime or None
     granted_scopes(credentials) -> str
-    revoke(config, client, credentials) -> None
+    revoke(config, client, credentials) -> False when there is nothing to revoke
     Failures raise AuthorizationDenied, GrantInvalid or ProviderUnavailable.
 
     The OpenAPI importer asks every type about each security scheme of a document:
@@ -185,29 +140,57 @@ class AuthType:
     description = ""
     config_form = ConfigForm
     config_template = "auth_types/config_form.html"
+    grant_kinds = (FORM,)
+    admin_completes = ()
     uses_scopes = False
     uses_callback = False
     openapi_http_scheme = ""
+
+    # --- what the end user gives --------------------------------------------------------
 
     def grant_kind(self, config):
         return FORM
 
     def credential_form(self, config):
+        """Return the CredentialForm class the end user fills (FORM); None for the other kinds."""
         return None
 
     def auth(self, config, credentials, client=None):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define auth().")
 
     def secret_values(self, config, credentials, client=None):
         form_class = self.credential_form(config)
         names = form_class.secret_names(config) if form_class else ()
         return [credentials[name] for name in names if credentials.get(name)]
 
+    def sensitive_names(self, config):
+        return ()
+
+    # --- the provider's flows (REDIRECT, DIRECT) ----------------------------------------
+
+    def begin(self, config, client, *, redirect_uri, scopes):
+        raise NotImplementedError(f"{type(self).__name__} must define begin() for its redirect flow.")
+
+    def callback_state(self, params):
+        raise NotImplementedError(f"{type(self).__name__} must define callback_state() for its redirect flow.")
+
+    def callback_denial(self, params):
+        """Return the message for a callback that reports a denial but no state to find the flow by, or None."""
+        return None
+
+    def complete(self, config, client, *, flow, params, redirect_uri):
+        raise NotImplementedError(f"{type(self).__name__} must define complete() for its redirect flow.")
+
+    def fetch_token(self, config, client, *, scopes):
+        raise NotImplementedError(f"{type(self).__name__} must define fetch_token() for its direct grant.")
+
+    # --- tokens -------------------------------------------------------------------------
+
     def can_refresh(self, config, credentials):
         return False
 
-    def callback_denial(self, params):
-        return None
+    def refresh(self, config, client, credentials):
+        raise NotImplementedError(f"{type(self).__name__} must define refresh() when it can refresh.")
 
     def token_identity(self, credentials):
         """Return what tells one issued token from the next (a refresh replaces it), or None."""
@@ -223,8 +206,7 @@ class AuthType:
     def granted_scopes(self, credentials):
         return ""
 
-    def sensitive_names(self, config):
-        return ()
+    # --- OpenAPI import -----------------------------------------------------------------
 
     def openapi_choices(self, name, scheme, context):
         return []
@@ -233,6 +215,31 @@ class AuthType:
         """Return "http <scheme>" when scheme is an OpenAPI http scheme this type imports, else ""."""
         wanted, given = self.openapi_http_scheme, scheme.get("scheme")
         return f"http {given}" if wanted and scheme.get("type") == "http" and str(given).lower() == wanted else ""
+
+    # --- the stored configuration -------------------------------------------------------
+
+    @property
+    def installation_fields(self):
+        """Return the labels of what an installation enters itself in Security (admin_completes, secrets)."""
+        fields = self.config_form.base_fields
+        return [fields[name].label for name in (*self.admin_completes, *self.config_form.secret_fields)]
+
+    @property
+    def installation_text(self):
+        """Return installation_fields as words ("Client ID and Client Secret"); "" when there are none."""
+        labels = self.installation_fields
+        return " and ".join(filter(None, [", ".join(labels[:-1]), *labels[-1:]]))
+
+    def config_schema(self):
+        """Return the JSON Schema of this type's config in a connector document (never a secret).
+
+        Generated from config_form; a type whose form holds more than fields (rows) says it here.
+        """
+        return form_schema(self.config_form, may_be_missing=self.admin_completes)
+
+    def templates(self):
+        """Return the names of the templates this type renders (checked at start-up)."""
+        return [self.config_template]
 
     def problems(self, config, secrets):
         """Return the reasons the stored configuration is not usable, as readable strings."""
@@ -244,6 +251,8 @@ class AuthType:
         form = self.config_form(stored_config=config, stored_secrets=secrets)
         rows = []
         for name, field in form.fields.items():
+            if not form.applies(name, config or {}):
+                continue
             if name in form.secret_fields:
                 rows.append((field.label, mask(secrets.get(name) if secrets else "")))
             elif name in (config or {}):

@@ -13,18 +13,19 @@ import requests_oauthlib
 from django import forms
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER
 
-from connectors_site.outbound import OutboundError, send
-
+from . import oauth_tokens
 from .base import REDIRECT, AuthError, AuthorizationDenied, AuthType, ConfigForm, GrantInvalid, ProviderUnavailable
+from .logs import drop_debug_records
 from .validators import ServiceURLField, is_https
 
 SIGNATURE_METHODS = [("HMAC-SHA1", "HMAC-SHA1"), ("HMAC-SHA256", "HMAC-SHA256"), ("PLAINTEXT", "PLAINTEXT")]
 URL_FIELDS = ("request_token_url", "authorization_url", "token_url", "revoke_url")
 TOKEN_FIELDS = ("oauth_token", "oauth_token_secret")
-TOKEN_RESPONSE_MAX_BYTES = 64 * 1024
 # A token is sent back in headers and URLs: printable ASCII, and not absurdly long.
 _TOKEN_VALUE = re.compile(r"[\x21-\x7e]{1,2000}")
 _ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# Their DEBUG records show the token, the parameters and the signature base string of every request.
+drop_debug_records("requests_oauthlib.oauth1_auth", "oauthlib.oauth1.rfc5849", "oauthlib.oauth1.rfc5849.signature")
 
 
 class OAuth1ConfigForm(ConfigForm):
@@ -75,6 +76,8 @@ class OAuth1(AuthType):
         "request is signed with the consumer secret and the user's token."
     )
     config_form = OAuth1ConfigForm
+    grant_kinds = (REDIRECT,)
+    admin_completes = ("consumer_key",)
     uses_scopes = True
     uses_callback = True
 
@@ -232,17 +235,15 @@ REVOKE = _Endpoint("revoke endpoint", GrantInvalid,
 
 
 def _signed_post(endpoint, url, signer):
-    """POST to url signed by signer and return the 2xx response; raise the error its answer means."""
-    try:
-        response = send("POST", url, auth=signer, allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES)
-    except OutboundError as error:
-        raise ProviderUnavailable(f"The {endpoint.label} could not be reached: {error}") from None
+    """POST to url signed by signer and return the 2xx response; raise the error its answer means.
+
+    Sent and capped as every token-type request is (oauth_tokens.post_form); the statuses mean
+    what they mean for this endpoint.
+    """
+    response = oauth_tokens.post_form(url, auth=signer, endpoint=endpoint.label)
     status = response.status_code
     if 200 <= status < 300:
         return response
-    if 300 <= status < 400:
-        raise ProviderUnavailable(f"The {endpoint.label} answered with a redirect (HTTP {status}); "
-                                  "set its URL to the address that answers directly.")
     if status in (400, 401, 403):
         message = (status == 401 and endpoint.unauthorized_message) or endpoint.refused_message
         raise endpoint.refused(f"{message} (HTTP {status})")
@@ -251,20 +252,9 @@ def _signed_post(endpoint, url, signer):
 
 def _token_call(endpoint, url, signer):
     """POST to a token endpoint and return its form-encoded oauth_token and oauth_token_secret (and the rest)."""
-    response = _signed_post(endpoint, url, signer)
-    fields = _form_fields(response.content)
+    fields = oauth_tokens.decode_form(_signed_post(endpoint, url, signer))
     if fields is None or not all(_TOKEN_VALUE.fullmatch(fields.get(name, "")) for name in TOKEN_FIELDS):
         # Never quote the body: a half-broken answer may still hold a token.
         raise ProviderUnavailable(f"The {endpoint.label} did not answer with a form-encoded oauth_token and "
                                   "oauth_token_secret.")
     return fields
-
-
-def _form_fields(body):
-    """Return the fields of an application/x-www-form-urlencoded body, or None if it is not one."""
-    try:
-        # strip(): some providers end the body with a newline.
-        pairs = parse_qsl(body.decode("utf-8").strip(), keep_blank_values=True, strict_parsing=True)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return dict(pairs)

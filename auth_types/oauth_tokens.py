@@ -1,8 +1,9 @@
 """Token endpoints as real providers answer them: the one place for their quirks.
 
 `post_form` sends a request to a token-type endpoint (token, refresh, revoke; OAuth1's
-request-token and access-token endpoints too) and `decode_body` reads a JSON or
-form-encoded answer; both serve OAuth1 and OAuth2. `token_credentials` turns an OAuth2
+request-token, access-token and revoke endpoints too), its answer capped at
+TOKEN_RESPONSE_MAX_BYTES, and `decode_body` reads a JSON or form-encoded answer; both serve
+OAuth1 and OAuth2. `token_credentials` turns an OAuth2
 token response into the credentials a connection stores, or raises:
 
 - GrantInvalid: the endpoint refused the grant or the client (400/401, or any answer that
@@ -32,6 +33,8 @@ from connectors_site import outbound
 from .base import GrantInvalid, ProviderUnavailable
 
 DEFAULT_TIMEOUT = (5, 30)
+# A token endpoint answers a few hundred bytes (a few KB with an ID token): more is not a token answer.
+TOKEN_RESPONSE_MAX_BYTES = 64 * 1024
 MAX_DESCRIPTION = 200
 # Token types that bind the token to a key or are no access token: sending them as
 # "Authorization: Bearer ..." would fail on every call.
@@ -48,16 +51,17 @@ def timeout(override=None):
     return override or getattr(settings, "CONNECTORS_TOKEN_TIMEOUT", None) or DEFAULT_TIMEOUT
 
 
-def post_form(url, *, data, auth=None, headers=None, timeout=None, endpoint="token endpoint"):
+def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint="token endpoint"):
     """POST a form to a token-type endpoint and return the response, redirects not followed.
 
-    Raise ProviderUnavailable when no answer came (timeout, refused, blocked) or the answer
-    is a redirect. `timeout` defaults to the token timeout setting.
+    Raise ProviderUnavailable when no answer came (timeout, refused, blocked, larger than
+    TOKEN_RESPONSE_MAX_BYTES) or the answer is a redirect. `timeout` defaults to the token
+    timeout setting.
     """
     headers = {"Accept": "application/json", **(headers or {})}
     try:
         response = outbound.send("POST", url, data=data, auth=auth, headers=headers, timeout=_timeout(timeout),
-                                 allow_redirects=False)
+                                 allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES)
     except outbound.OutboundError as error:
         raise ProviderUnavailable(f"The {endpoint} could not be reached: {error} Try again later.") from None
     if 300 <= response.status_code < 400:
@@ -85,6 +89,11 @@ def decode_body(response):
         if body is not None:
             return body
     return None
+
+
+def decode_form(response):
+    """Return the fields of a form-encoded body (OAuth1's answers, RFC 5849 2.1), or None: never JSON."""
+    return _form(response.content.decode("utf-8", errors="replace").strip())
 
 
 def _json(text):

@@ -1,16 +1,19 @@
 """The registry: an explicit tuple of auth types, checked when the module loads.
 
-Code outside auth_types/ asks the registry, never compares type names.
+Code outside auth_types/ asks the registry, never compares type names. A type that does not
+keep the contract (auth_types.checks) stops the application at start-up.
 """
 
 from .api_key import ApiKey
 from .aws_sigv4 import AwsSigV4
 from .basic import Basic
+from .checks import contract_problems
+from .digest import Digest
 from .bearer import BearerToken
 from .oauth1 import OAuth1
 from .oauth2 import OAuth2
 
-REGISTERED = (Basic, ApiKey, OAuth1, OAuth2, BearerToken, AwsSigV4)
+REGISTERED = (Basic, ApiKey, OAuth1, OAuth2, BearerToken, AwsSigV4, Digest)
 
 
 class UnknownAuthType(LookupError):
@@ -20,8 +23,9 @@ class UnknownAuthType(LookupError):
 def _build(classes):
     types = {}
     for cls in classes:
-        if not cls.key or not cls.name:
-            raise TypeError(f"{cls.__name__} needs a key and a name.")
+        problems = contract_problems(cls)
+        if problems:
+            raise TypeError(" ".join(problems))
         if cls.key in types:
             raise TypeError(f"Two auth types use the key {cls.key!r}.")
         types[cls.key] = cls()

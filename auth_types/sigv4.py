@@ -5,7 +5,6 @@ This module is the bottom layer of the auth stack: import nothing from ``builder
 """
 
 import datetime
-import logging
 from urllib.parse import parse_qsl, urlsplit
 
 from botocore.auth import SIGV4_TIMESTAMP, S3SigV4Auth
@@ -15,24 +14,24 @@ from botocore.credentials import Credentials
 from requests.auth import AuthBase
 
 from .base import AuthError
+from .logs import drop_debug_records
 
 __all__ = ["SigV4Auth", "canonical_parts"]
 
 
-class _NoSigningDetails(logging.Filter):
-    """Drop botocore's DEBUG records of the canonical request: they carry the session token."""
+# botocore's DEBUG records of the canonical request carry the session token.
+drop_debug_records("botocore.auth")
 
-    def filter(self, record):
-        return record.levelno > logging.DEBUG
-
-
-logging.getLogger("botocore.auth").addFilter(_NoSigningDetails())
-
+SESSION_TOKEN_HEADER = "X-Amz-Security-Token"
 # Headers an earlier signing pass may have set; drop them so a re-sent request is signed afresh.
-_SIGNING_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256")
+_SIGNING_HEADERS = ("Authorization", "X-Amz-Date", SESSION_TOKEN_HEADER, "X-Amz-Content-SHA256")
 # Leave Content-Length unsigned, as botocore's own client does: it signs before its HTTP layer
-# adds the header, whereas requests adds it while preparing, before auth runs.
-_UNSIGNED = frozenset(name.lower() for name in (*_SIGNING_HEADERS, "Content-Length"))
+# adds the header, whereas requests adds it while preparing, before auth runs. Leave unsigned
+# too what botocore never signs and the hop-by-hop fields (RFC 9110 7.6.1) a proxy or a
+# connection pool may change on the way.
+_UNSIGNED = frozenset(name.lower() for name in (
+    *_SIGNING_HEADERS, "Content-Length", "Expect", "Transfer-Encoding", "User-Agent", "X-Amzn-Trace-Id",
+    "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Upgrade"))
 
 
 def _signer(access_key, secret_key, service, region, session_token):

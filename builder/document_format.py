@@ -2,7 +2,8 @@
 
 This is the first of the two passes that builder.documents makes over a document: the JSON is
 parsed with no duplicate key, NaN or Infinity, nor more than MAX_DEPTH levels of nesting, then
-checked against the JSON Schema in catalog_schema.json. Every schema error becomes a message in
+checked against the JSON Schema: catalog_schema.json with each registered auth type's config schema
+added (see _schema). Every schema error becomes a message in
 words, at its JSON path, that never quotes the refused value (it may be a secret).
 """
 
@@ -46,7 +47,26 @@ class DocumentInvalid(Exception):
 
 @lru_cache(maxsize=1)
 def _schema():
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """Return the document's JSON Schema: catalog_schema.json with each registered type's part.
+
+    The file states what every document has; each auth type gives the schema of its config
+    (AuthType.config_schema), chosen by the document's auth_type.
+    """
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    connector = schema["$defs"]["connector"]
+    connector["properties"]["auth_type"] = {"enum": [kind.key for kind in registry.all_types()]}
+    connector["allOf"] = [
+        {"if": {"properties": {"auth_type": {"const": kind.key}}, "required": ["auth_type"]},
+         "then": {"properties": {"config": {"$ref": f"#/$defs/config_{kind.key}"}}}}
+        for kind in registry.all_types()
+    ]
+    schema["$defs"].update({f"config_{kind.key}": kind.config_schema() for kind in registry.all_types()})
+    return schema
+
+
+def document_schema():
+    """Return the whole JSON Schema of a connector document (a copy: callers may change it)."""
+    return json.loads(json.dumps(_schema()))
 
 
 @lru_cache(maxsize=2)

@@ -120,17 +120,17 @@ def prepare_document(data, *, catalog=False):
     return PreparedConnector(fields, _link_name_base(connector.get("link_name"), general["name"]), logo, scopes)
 
 
-def _form_problems(form, base):
+def _form_problems(form, base, left_to_admin=()):
     """Yield (path, message) for a bound form's errors, its formsets' rows included.
 
-    A "required" error is not a problem here: the schema already demands every field a document
-    must state, so what is left is a secret (never in a document) or an OAuth client a built-in
-    leaves for the admin. Both are entered in Security, and the Ready gate checks them.
+    A field `left_to_admin` may be missing: a secret (never in a document) or what the type
+    leaves for the installation to fill in (its own OAuth client ID). Both are entered in
+    Security, and the Ready gate checks them.
     """
     for name, errors in form.errors.as_data().items():
         path = base if name == NON_FIELD_ERRORS else f"{base}.{name}"
         for error in errors:
-            if error.code != "required":
+            if not (error.code == "required" and name in left_to_admin):
                 yield from ((path, message) for message in error.messages)
     # A config form may hold its rows in a formset attribute named like its config key (API Key's
     # parameters); found by type so that no auth type is named here.
@@ -168,7 +168,7 @@ def _checked_config(kind, config, problems):
     form = form_class.from_stored(config, {})
     if form.is_valid():
         return form.config()
-    found = list(_form_problems(form, "$.connector.config"))
+    found = list(_form_problems(form, "$.connector.config", {*form_class.secret_fields, *kind.admin_completes}))
     problems += found
     # Only fields left empty on purpose failed: keep them as the document states them.
     stated = {name: value for name, value in config.items() if name in form.fields and name not in SECRET_NAMES}

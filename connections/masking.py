@@ -6,7 +6,8 @@ import re
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 MASK = "••••••••"
-ALWAYS_SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-amz-security-token"}
+# A type names its own credential-bearing headers (sensitive_names), e.g. AWS's X-Amz-Security-Token.
+ALWAYS_SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
 
 
 class Masker:

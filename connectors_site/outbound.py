@@ -14,6 +14,10 @@ body, and a guard that refuses any destination that is not a public address:
   applied again (its headers, signatures or query parameters stay behind).
 * ``http://`` is allowed only while ``CONNECTORS_ALLOW_INSECURE_HTTP`` is on, read on
   every call.
+* An ``auth`` may answer a 401 challenge (HTTP Digest): when it defines
+  ``handle_challenge(response) -> requests.Request | None``, a 401 is handed to it once and the
+  request it returns, to the same origin, is sent as the next hop, within the same timeouts
+  and size cap (and not signed by ``auth`` again).
 
 Error messages name only the origin of a URL (never its path, query string or user
 info, which may hold API keys) and never chain the library exception that would repeat
@@ -89,10 +93,17 @@ def send(method, url, *, params=None, headers=None, data=None, json=None, auth=N
     hop = _Hop(method.upper(), url, params, CaseInsensitiveDict(headers or {}), data, json, auth)
     origin = _origin(url)
     history = []
+    answered = False
     with guard.guarded_session() as session:
         while True:
             _check_scheme(hop.url)
             response = _send_hop(session, hop, timeout, max_bytes)
+            answer = None if answered else _challenge_answer(hop, response)
+            if answer is not None:
+                answered = True
+                history.append(response)
+                hop = answer
+                continue
             if not (allow_redirects and response.is_redirect):
                 response.history = history
                 return response
@@ -132,6 +143,18 @@ def _next_hop(hop, response, location):
     url = requests.utils.requote_uri(urljoin(response.url, location))
     # The Location is a whole URL: the first hop's params are already in response.url.
     return dataclasses.replace(hop, method=method, url=url, params=None, headers=headers, data=data, json=json)
+
+
+def _challenge_answer(hop, response):
+    """Return the hop answering a 401's challenge when the hop's auth gives one to the same origin, else None."""
+    handle = getattr(hop.auth, "handle_challenge", None)
+    if response.status_code != 401 or handle is None:
+        return None
+    request = handle(response)
+    if request is None or _origin(request.url) != _origin(hop.url):
+        return None
+    return _Hop(request.method.upper(), request.url, request.params or None, CaseInsensitiveDict(request.headers),
+                request.data or None, request.json, None)
 
 
 def _without_credentials(hop):

@@ -32,12 +32,12 @@ from .document import (
 from .essentials import essentials
 from .parsing import MAX_DOCUMENT_BYTES, parse_openapi, too_large_message
 from .safe_yaml import MAX_DEPTH, MAX_NODES
-from .schemes import ADMIN_COMPLETES, MAX_DISCOVERIES, MAX_SCHEMES, security_schemes
+from .schemes import MAX_DISCOVERIES, MAX_SCHEMES, security_schemes
 from .spec import server_url
 from .text import clean_description, clean_name, clean_parameter_name, clean_scope_name, strip_markdown
 
 __all__ = [
-    "ADMIN_COMPLETES", "DISCOVERY_MAX_BYTES", "DISCOVERY_TIMEOUT", "FALLBACK_NAME", "IDENTITY_SEGMENTS",
+    "DISCOVERY_MAX_BYTES", "DISCOVERY_TIMEOUT", "FALLBACK_NAME", "IDENTITY_SEGMENTS",
     "MAX_DEPTH", "MAX_DISCOVERIES", "MAX_DOCUMENT_BYTES", "MAX_NODES", "MAX_SCHEMES", "MAX_SCOPES",
     "DocumentRefused", "OpenAPIError", "Scheme", "SchemeChoiceError",
     "choose_scheme", "clean_description", "clean_name", "clean_parameter_name", "clean_scope_name",

@@ -2,6 +2,8 @@
 
 import dataclasses
 
+from auth_types import registry
+
 
 class OpenAPIError(ValueError):
     """The document or the choice cannot be imported; ``str()`` says why, safe to show."""
@@ -33,3 +35,8 @@ class Scheme:
     config: dict = dataclasses.field(default_factory=dict, repr=False)
     scopes: list = dataclasses.field(default_factory=list, repr=False)
     note: str = dataclasses.field(default="", repr=False)  # appended to the connector's description
+
+    @property
+    def completes(self):
+        """Return what the admin enters in Security after the import (their own client, its secrets), or ""."""
+        return registry.get(self.auth_type).installation_text if self.importable and self.auth_type else ""

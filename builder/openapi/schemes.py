@@ -7,13 +7,11 @@ from auth_types.base import OPENAPI_DISCOVERY, OpenAPISchemeRefused
 
 from .base import DocumentRefused, Scheme
 from .context import _Context
-from .discovery import _openid_scheme
+from .discovery import _discovered
 from .spec import _declared_schemes, _key_text, _ref, server_url
 
 MAX_SCHEMES = 50     # real documents declare a handful; each is validated, and each choice shown
 MAX_DISCOVERIES = 3  # OpenID Connect discovery fetches per document, each up to DISCOVERY_TIMEOUT
-# Set by the admin in Security (their own OAuth client), so not checked here.
-ADMIN_COMPLETES = ("client_id",)
 
 
 def security_schemes(spec):
@@ -43,11 +41,11 @@ def _choices_for(key, raw, base):
     detail = {"apiKey": raw.get("in"), "http": raw.get("scheme")}.get(kind)
     label = f"{kind} {'in ' if kind == 'apiKey' else ''}{detail}" if isinstance(detail, str) else kind
     try:
-        if kind == "openIdConnect":  # its discovery document describes an OAuth2 scheme, and the types read that
-            found = registry.openapi_choices(key, _openid_scheme(raw, base), _Context(None, resolve=False))
+        raw = {name: value for name, value in raw.items() if name != OPENAPI_DISCOVERY}  # only a fetch adds it
+        if kind == "openIdConnect":  # the types read its provider's discovery document
+            found = registry.openapi_choices(key, _discovered(raw, base), _Context(None, resolve=False))
             found = [dataclasses.replace(choice, kind=label) for choice in found]
-        else:  # only a discovery may add OPENAPI_DISCOVERY, never the document
-            raw = {name: value for name, value in raw.items() if name != OPENAPI_DISCOVERY}
+        else:
             found = registry.openapi_choices(key, raw, _Context(base))
         if found:
             return [_scheme(key, choice) for choice in found]
@@ -77,9 +75,11 @@ def _checked(choice):
     """Refuse a choice whose mapped configuration the auth type's own form would not accept."""
     if not choice.importable:
         return choice
-    form = registry.get(choice.auth_type).config_form.from_stored(choice.config, {})
+    kind = registry.get(choice.auth_type)
+    form = kind.config_form.from_stored(choice.config, {})
     form.is_valid()
-    skipped = {f"{form.fields[name].label}: {error}" for name in ADMIN_COMPLETES + form.secret_fields
+    # What the admin enters in Security (their own client, its secrets) is not in the document.
+    skipped = {f"{form.fields[name].label}: {error}" for name in kind.admin_completes + form.secret_fields
                if name in form.fields for error in form.errors.get(name, ())}
     problems = [problem for problem in form.error_list() if problem not in skipped]
     if problems:

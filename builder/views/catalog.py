@@ -64,7 +64,7 @@ class PickConnectorView(LoginRequiredMixin, View):
         return render(request, "builder/catalog_finish.html", {"connector": connector})
 
     def post(self, request, pk):
-        """Copy a built-in that needs the admin's own OAuth client into a Draft custom connector."""
+        """Copy a built-in that needs the admin's own client (or secrets) into a Draft custom connector."""
         if not request.user.has_perm(BUILD_PERMISSION):
             return render(request, "builder/catalog_not_ready.html",
                           {"connector": get_object_or_404(Connector.objects.for_listing(), pk=pk)}, status=403)
@@ -72,6 +72,6 @@ class PickConnectorView(LoginRequiredMixin, View):
 
         builtin = get_object_or_404(Connector, pk=pk, builtin_key__gt="")
         copy = import_document(connector_document(builtin), user=request.user)
-        messages.success(request, f"{copy.name} is a Draft of your own: enter your OAuth client in Security, "
-                                  "then Mark as Ready.")
+        messages.success(request, f"{copy.name} is a Draft of your own: enter your {copy.kind.installation_text} "
+                                  "in Security, then Mark as Ready.")
         return redirect(reverse("builder:security", args=[copy.pk]))

@@ -161,8 +161,9 @@ class OpenAPIImportView(BuilderRequiredMixin, View):
                 for path, message in error.problems:
                     form.add_error(None, f"{path}: {message}")
             else:
+                completes = connector.kind.installation_text
                 messages.success(request, f"Imported “{connector.name}” from the OpenAPI document as a Draft. "
-                                 "Complete its Security section (your own client ID and secret for OAuth2).")
+                                 "Complete its Security section" + (f" (your own {completes})." if completes else "."))
                 return redirect("builder:general", connector.pk)
         return self.page(scheme_form=form, schemes=schemes, title=openapi.document_title(spec), status=400)
 

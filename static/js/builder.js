@@ -31,20 +31,6 @@
     radio.addEventListener("change", showAuthPanel);
   });
 
-  // Fields that apply to one choice of a select only (OAuth2: Authorization URL, PKCE and Issuer
-  // for the Authorization Code grant): a container names the select, each field its value.
-  document.querySelectorAll("[data-shown-by]").forEach(function (container) {
-    var select = document.querySelector('select[name="' + container.dataset.shownBy + '"]');
-    if (!select) { return; }
-    function show() {
-      container.querySelectorAll("[data-grant]").forEach(function (el) {
-        el.classList.toggle("d-none", select.value !== el.dataset.grant);
-      });
-    }
-    select.addEventListener("change", show);
-    show();
-  });
-
   // Rows that can be added and removed (API key parameters, scopes).
   document.querySelectorAll(".add-row").forEach(function (button) {
     var container = button.closest(".parameter-rows, form");

@@ -1,4 +1,4 @@
-"""Helpers shared by the configuration form tests: valid data of every type, binding, the checks.
+"""Helpers shared by the configuration form tests: each type's example as posted data, binding, the checks.
 
 Forms are bound as the builder binds them: prefixed with the type's key. No database.
 """
@@ -6,28 +6,19 @@ Forms are bound as the builder binds them: prefixed with the type's key. No data
 import html
 
 from auth_types import registry
+from tests.examples import example
 
-VALID = {
-    "basic": {"username_name": "Username", "username_key": "username",
-              "password_name": "Password", "password_key": "password"},
-    "oauth1": {"consumer_key": "ck-123", "consumer_secret": "consumer-secret-canary",
-               "request_token_url": "https://api.example.com/oauth/request_token",
-               "authorization_url": "https://api.example.com/oauth/authorize",
-               "token_url": "https://api.example.com/oauth/access_token", "revoke_url": "",
-               "signature_method": "HMAC-SHA1"},
-    "oauth2": {"grant_type": "authorization_code", "client_id": "client-123",
-               "client_secret": "client-secret-canary", "client_auth": "client_secret_basic",
-               "authorization_url": "https://api.example.com/oauth2/authorize",
-               "token_url": "https://api.example.com/oauth2/token", "revoke_url": "", "refresh_url": "",
-               "bearer_name": "Bearer", "expiry_seconds": "3600", "pkce": "on"},
-    "bearer": {"location": "header", "parameter_name": "Bearer Token", "token_prefix": "Bearer"},
-    "aws_sigv4": {"service": "s3", "region": "us-east-1"},
-}
+
+
+def valid(key):
+    """Return the type's example as its config form posts it (names without the prefix)."""
+    stored = example(key)
+    return registry.get(key).config_form.stored_data(stored.config, stored.client)
 
 
 def bind(key, *, stored_config=None, stored_secrets=None, **changes):
-    """Return the type's config form bound to VALID[key] updated with `changes` (None drops a field)."""
-    values = {**VALID[key], **changes}
+    """Return the type's config form bound to its example updated with `changes` (None drops a field)."""
+    values = {**valid(key), **changes}
     data = {f"{key}-{name}": value for name, value in values.items() if value is not None}
     return registry.get(key).config_form(data, prefix=key, stored_config=stored_config, stored_secrets=stored_secrets)
 

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from auth_types import registry
 from auth_types.api_key import MAX_PARAMETERS
 from auth_types.validators import HTTP_TOKEN_SPECIALS, PARAMETER_NAME_SPECIALS
-from tests.auth_types.config_form_helpers import VALID, accepted_or_refused, assert_refused, assert_valid, bind
+from tests.auth_types.config_form_helpers import accepted_or_refused, assert_refused, assert_valid, bind, valid
 
 REFUSED_NAME_SPECIALS = list("#$%^()=[]{};'\"<>?,.`") + ["€", "\t"]
 
@@ -33,10 +33,10 @@ def test_basic_parameter_names_and_keys(field, value, ok):
 
 def test_basic_defaults_are_the_help_page_ones_and_stored_as_given():
     form = registry.get("basic").config_form(prefix="basic")
-    assert [form[name].value() for name in VALID["basic"]] == ["Username", "username", "Password", "password"]
+    assert [form[name].value() for name in valid("basic")] == ["Username", "username", "Password", "password"]
     form = bind("basic", username_key="login", password_key="secret")
     assert_valid(form)
-    assert form.config() == {**VALID["basic"], "username_key": "login", "password_key": "secret"}
+    assert form.config() == {**valid("basic"), "username_key": "login", "password_key": "secret"}
     assert form.secrets() == {}
 
 

@@ -11,11 +11,14 @@ from django.template.loader import render_to_string
 
 from auth_types import registry
 from auth_types.oauth2 import MAX_EXPIRY_SECONDS
-from tests.auth_types.config_form_helpers import VALID, accepted_or_refused, assert_refused, assert_valid, bind
+from tests.auth_types.config_form_helpers import accepted_or_refused, assert_refused, assert_valid, bind
+from tests.examples import example, keys
 
 URL_FIELDS = [("oauth1", name) for name in ("request_token_url", "authorization_url", "token_url", "revoke_url")] + [
     ("oauth2", name) for name in ("authorization_url", "token_url", "revoke_url", "refresh_url")]
-SECRET_FIELDS = [("oauth1", "consumer_secret"), ("oauth2", "client_secret")]
+# Every secret field of every registered type.
+SECRET_FIELDS = [(auth_type.key, name) for auth_type in registry.all_types()
+                 for name in auth_type.config_form.secret_fields]
 
 
 # OAuth1 --------------------------------------------------------------------------------------
@@ -144,9 +147,10 @@ def input_tag(page, name):
 @pytest.mark.parametrize("key, field", SECRET_FIELDS)
 def test_stored_secret_is_never_rendered_back(key, field):
     auth_type, stored = registry.get(key), "stored-secret-canary-42"
-    forms = [auth_type.config_form(prefix=key, stored_config=VALID[key], stored_secrets={field: stored}),
+    forms = [auth_type.config_form(prefix=key, stored_config=example(key).config, stored_secrets={field: stored}),
              # a rejected edit that posted a new secret renders neither
-             bind(key, stored_secrets={field: stored}, client_id="", consumer_key="", **{field: "posted-canary-7"})]
+             bind(key, stored_secrets={field: stored}, **{name: "" for name in auth_type.admin_completes},
+                  **{field: "posted-canary-7"})]
     for form in forms:
         form.is_valid()
         for page in (render_to_string(auth_type.config_template, {"form": form}), form.as_div()):
@@ -172,7 +176,7 @@ def test_secret_blank_keeps_new_replaces_none_stored_requires(key, field, posted
 
 # What a form saves is what problems() checks later ------------------------------------------
 
-@pytest.mark.parametrize("key", list(VALID))
+@pytest.mark.parametrize("key", keys())
 def test_what_the_form_saves_has_no_problems(key):
     form = bind(key)
     assert_valid(form)

@@ -391,3 +391,15 @@ def test_faulty_server_revoke_accepts_any_2xx(faulty_server):
     base_url, _ = faulty_server
     credentials = {"oauth_token": "t", "oauth_token_secret": "s"}
     assert OAUTH1.revoke(faulty_config(base_url, "/garbage"), PLAINTEXT_CONSUMER, credentials) is True
+
+
+def test_an_oversized_token_answer_is_refused_as_every_token_endpoint_s_is(faulty_server, monkeypatch):
+    base_url, _ = faulty_server
+    from auth_types import oauth_tokens
+
+    body = "oauth_token=abc&oauth_token_secret=def&oauth_callback_confirmed=true&pad=" + "x" * 70_000
+    monkeypatch.setitem(FAULTS, "/oversized", lambda request: Response(body))
+    assert len(body) > oauth_tokens.TOKEN_RESPONSE_MAX_BYTES
+    with pytest.raises(ProviderUnavailable, match="could not be reached: The response .* is larger than 65536 bytes"):
+        OAUTH1.begin(faulty_config(base_url, "/oversized"), PLAINTEXT_CONSUMER, redirect_uri="https://a.example/cb",
+                     scopes=[])

@@ -13,7 +13,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from auth_types.base import DIRECT, REDIRECT, GrantInvalid, ProviderUnavailable
-from auth_types.oauth2 import pkce_challenge
+from auth_types.oauth2_flows import pkce_challenge
 from connectors_site import outbound
 from tests.auth_types.oauth2_helpers import (
     OAUTH2, REDIRECT_URI, assert_secret_free, authorize, begin_query, cc_client, cc_config, connect,

@@ -6,6 +6,7 @@ import pytest
 
 from auth_types import registry
 from auth_types.base import OPENAPI_DISCOVERY, OpenAPISchemeRefused
+from tests.examples import example, keys
 
 
 class Context:
@@ -35,14 +36,10 @@ def choices(key, scheme, name="s"):
     return registry.get(key).openapi_choices(name, scheme, Context())
 
 
-SCHEMES = {
-    "api_key": {"type": "apiKey", "in": "header", "name": "X-Key"},
-    "basic": {"type": "http", "scheme": "basic"},
-    "bearer": {"type": "http", "scheme": "bearer"},
-    "oauth2": {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "/token"}}},
-}
+# Each type's example scheme, for the types that import one.
+SCHEMES = {key: example(key).openapi_scheme for key in keys() if example(key).openapi_scheme}
 # (the type it belongs to, a scheme): every other type must answer [] for it.
-OWNED = [*SCHEMES.items(), ("basic", {"type": "basic"}), ("", {"type": "http", "scheme": "digest"}),
+OWNED = [*SCHEMES.items(), ("basic", {"type": "basic"}), ("", {"type": "http", "scheme": "hoba"}),
          ("", {"type": "mutualTLS"}), ("", {"type": "openIdConnect", "openIdConnectUrl": "https://x.example.com"}),
          ("", {})]
 
@@ -63,8 +60,13 @@ def test_the_registry_asks_every_type_and_only_the_owner_answers(key):
 
 
 def test_the_registry_answers_nothing_for_a_scheme_no_type_imports():
-    assert registry.openapi_choices("s", {"type": "http", "scheme": "digest"}, Context()) == []
-    assert registry.openapi_http_schemes() == ["basic", "bearer"]
+    assert registry.openapi_choices("s", {"type": "http", "scheme": "hoba"}, Context()) == []
+
+
+@pytest.mark.parametrize("http_scheme", registry.openapi_http_schemes())
+def test_each_http_scheme_the_registry_names_is_imported_by_one_type(http_scheme):
+    found = registry.openapi_choices("s", {"type": "http", "scheme": http_scheme.upper()}, Context())
+    assert len(found) == 1 and found[0].kind == f"http {http_scheme.upper()}" and not found[0].reason
 
 
 # --- API key --------------------------------------------------------------------------------
@@ -147,14 +149,43 @@ def test_oauth2_keeps_storable_scopes_up_to_the_context_limit():
                              {"name": "B", "value": "b"}]
 
 
-def test_oauth2_takes_what_a_discovery_adds():
-    discovered = {"by": "OpenID Connect", "clientAuth": "client_secret_post", "pkce": False,
-                  "revocationUrl": "https://id.example.com/revoke", "issuer": "https://id.example.com"}
-    scheme = {"type": "oauth2", "flows": {"authorizationCode": {
-        "authorizationUrl": "https://id.example.com/a", "tokenUrl": "https://id.example.com/t"}},
-        OPENAPI_DISCOVERY: discovered}
+def test_oauth2_reads_an_openid_connect_discovery_document():
+    discovered = {"authorization_endpoint": "https://id.example.com/a", "token_endpoint": "https://id.example.com/t",
+                  "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_post"],
+                  "code_challenge_methods_supported": ["plain"], "revocation_endpoint": "https://id.example.com/revoke",
+                  "issuer": "https://id.example.com"}
+
+
+@pytest.mark.parametrize("discovered, reason", [
+    ({"token_endpoint": "https://id.example.com/t"}, "its discovery document has no authorization_endpoint"),
+    ({"authorization_endpoint": "https://id.example.com/a", "token_endpoint": "https://id.example.com/t",
+      "grant_types_supported": ["client_credentials"]}, "does not offer the authorization code grant"),
+])
+def test_oauth2_refuses_a_discovery_document_it_cannot_use(discovered, reason):
+    with pytest.raises(OpenAPISchemeRefused, match=reason):
+        choices("oauth2", {"type": "openIdConnect", OPENAPI_DISCOVERY: discovered})
+
+
+def test_an_openid_connect_scheme_nobody_resolved_is_not_read():
+    assert choices("oauth2", {"type": "openIdConnect", "openIdConnectUrl": "https://x.example.com"}) == []
+    scheme = {"type": "openIdConnect", "openIdConnectUrl": "https://id.example.com/.well-known/openid-configuration",
+              OPENAPI_DISCOVERY: discovered}
     [choice] = choices("oauth2", scheme)
     assert choice.summary.startswith("OAuth2 Authorization Code (OpenID Connect): 0 scopes")
     assert {name: choice.config[name] for name in ("client_auth", "pkce", "revoke_url", "issuer")} == {
         "client_auth": "client_secret_post", "pkce": False, "revoke_url": "https://id.example.com/revoke",
         "issuer": "https://id.example.com"}
+
+
+@pytest.mark.parametrize("discovered, reason", [
+    ({"token_endpoint": "https://id.example.com/t"}, "its discovery document has no authorization_endpoint"),
+    ({"authorization_endpoint": "https://id.example.com/a", "token_endpoint": "https://id.example.com/t",
+      "grant_types_supported": ["client_credentials"]}, "does not offer the authorization code grant"),
+])
+def test_oauth2_refuses_a_discovery_document_it_cannot_use(discovered, reason):
+    with pytest.raises(OpenAPISchemeRefused, match=reason):
+        choices("oauth2", {"type": "openIdConnect", OPENAPI_DISCOVERY: discovered})
+
+
+def test_an_openid_connect_scheme_nobody_resolved_is_not_read():
+    assert choices("oauth2", {"type": "openIdConnect", "openIdConnectUrl": "https://x.example.com"}) == []

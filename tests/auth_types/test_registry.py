@@ -9,42 +9,26 @@ from django.template.loader import render_to_string
 
 import auth_types
 from auth_types import registry
-from auth_types.base import AuthType, ConfigForm
+from auth_types.base import DIRECT, FORM, REDIRECT, AuthType, ConfigForm
 from auth_types.basic import Basic
 from auth_types.bearer import BearerToken
+from auth_types.checks import check_auth_types, contract_problems, template_problems
+from tests.examples import example, keys
 
 PACKAGE = Path(auth_types.__file__).parent
 FORBIDDEN = ("builder", "connections")
-HTTPS = "https://api.example.com"
-# Stored (config, secrets) as the builder saves them, one valid configuration per type.
-STORED = {
-    "basic": ({"username_name": "Username", "username_key": "username", "password_name": "Password",
-               "password_key": "password"}, {}),
-    "api_key": ({"parameters": [{"name": "API Key", "key": "api_key", "location": "query"},
-                                {"name": "Account", "key": "X-Account", "location": "header"}]}, {}),
-    "oauth1": ({"consumer_key": "ck", "request_token_url": f"{HTTPS}/request", "authorization_url": f"{HTTPS}/auth",
-                "token_url": f"{HTTPS}/token", "revoke_url": "", "signature_method": "HMAC-SHA1"},
-               {"consumer_secret": "consumer-secret-canary"}),
-    "oauth2": ({"grant_type": "authorization_code", "client_id": "cid", "client_auth": "client_secret_post",
-                "authorization_url": f"{HTTPS}/auth", "token_url": f"{HTTPS}/token", "revoke_url": "",
-                "refresh_url": "", "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": True},
-               {"client_secret": "client-secret-canary"}),
-    "bearer": ({"location": "header", "parameter_name": "Bearer Token", "parameter_key": "Authorization",
-                "token_prefix": "Bearer"}, {}),
-    "aws_sigv4": ({"service": "execute-api", "region": "eu-west-2"}, {}),
-}
-SECRET_FIELDS = [("oauth1", "consumer_secret"), ("oauth2", "client_secret")]
+# A key no type is ever registered under, and classes that keep the contract for the registry tests.
+UNKNOWN = "no_such_type"
 
 
 # The registry --------------------------------------------------------------------------------
 
-def test_registry_holds_the_six_types_in_order():
-    assert registry.choices() == [("basic", "Basic"), ("api_key", "API Key"), ("oauth1", "OAuth1"),
-                                  ("oauth2", "OAuth2"), ("bearer", "Bearer Token"), ("aws_sigv4", "AWS")]
+def test_choices_follow_the_registered_order():
     assert [auth_type.key for auth_type in registry.all_types()] == [key for key, _ in registry.choices()]
+    assert registry.choices() == [(auth_type.key, auth_type.name) for auth_type in registry.all_types()]
 
 
-@pytest.mark.parametrize("key", ["", "BASIC", "digest", "basic ", None, 1, ("basic",), ["basic"], {}])
+@pytest.mark.parametrize("key", ["", "BASIC", UNKNOWN, "basic ", None, 1, ("basic",), ["basic"], {}])
 def test_get_unknown_key_raises_unknown_auth_type(key):
     with pytest.raises(registry.UnknownAuthType) as raised:
         registry.get(key)
@@ -52,19 +36,25 @@ def test_get_unknown_key_raises_unknown_auth_type(key):
 
 
 def test_all_types_is_a_copy():
+    before = registry.all_types()
     registry.all_types().clear()
-    assert len(registry.all_types()) == 6
+    assert registry.all_types() == before and before
 
 
-def named(key, name):
-    return type(f"Type_{key or 'none'}_{name or 'none'}", (AuthType,), {"key": key, "name": name})
+def named(key, name, **attributes):
+    """Return a FORM type keeping the contract, under key and name."""
+    hooks = {"auth": lambda self, config, credentials, client=None: None,
+             "credential_form": lambda self, config: None}
+    return type(f"Type_{key or 'none'}_{name or 'none'}", (AuthType,), {"key": key, "name": name, **hooks,
+                                                                        **attributes})
 
 
 @pytest.mark.parametrize("classes, message", [
     ((Basic, named("basic", "Another Basic")), "Two auth types use the key 'basic'."),
-    ((named("digest", "Digest"), named("digest", "Digest")), "Two auth types use the key 'digest'."),
-    ((Basic, named("digest", "")), "needs a key and a name"),
-    ((named("", "Digest"),), "needs a key and a name"),
+    ((named("zz_one", "One"), named("zz_one", "One")), "Two auth types use the key 'zz_one'."),
+    ((Basic, named("zz_one", "")), "needs a key and a name"),
+    ((named("", "One"),), "needs a key and a name"),
+    ((named("zz one", "One"),), "must be an identifier"),
 ])
 def test_registration_refuses_duplicate_keys_and_missing_names(classes, message):
     with pytest.raises(TypeError, match=message):
@@ -72,20 +62,81 @@ def test_registration_refuses_duplicate_keys_and_missing_names(classes, message)
 
 
 def test_registration_of_distinct_types_succeeds():
-    built = registry._build((Basic, BearerToken, named("digest", "Digest")))
-    assert list(built) == ["basic", "bearer", "digest"]
+    built = registry._build((Basic, BearerToken, named("zz_one", "One")))
+    assert list(built) == ["basic", "bearer", "zz_one"]
     assert all(isinstance(auth_type, AuthType) for auth_type in built.values())
 
 
-# problems() and summary() of a stored configuration ------------------------------------------
+# The contract is code: a type lacking a hook its grant kinds need does not register ---------
 
-def test_every_registered_type_has_a_stored_example():
-    assert set(STORED) == {auth_type.key for auth_type in registry.all_types()}
+def bare(**attributes):
+    return type("Bare", (AuthType,), {"key": "zz_bare", "name": "Bare", **attributes})
 
 
-@pytest.mark.parametrize("key", list(STORED))
+def hook(*args, **kwargs):
+    return None
+
+
+@pytest.mark.parametrize("attributes, missing", [
+    ({}, ["auth", "credential_form"]),
+    ({"auth": hook}, ["credential_form"]),
+    ({"auth": hook, "grant_kinds": (REDIRECT,), "uses_callback": True}, ["begin", "callback_state", "complete"]),
+    ({"auth": hook, "grant_kinds": (DIRECT,)}, ["fetch_token"]),
+    ({"auth": hook, "credential_form": hook, "can_refresh": hook}, ["refresh"]),
+])
+def test_a_type_missing_a_hook_its_grant_kinds_need_is_refused(attributes, missing):
+    problems = contract_problems(bare(**attributes))
+    assert [problem.split(" must define ")[1].split("()")[0] for problem in problems] == missing
+    with pytest.raises(TypeError, match="must define"):
+        registry._build((bare(**attributes),))
+
+
+@pytest.mark.parametrize("attributes, message", [
+    ({"grant_kinds": ()}, "grant_kinds must name one or more"),
+    ({"grant_kinds": ("oauth",)}, "grant_kinds must name one or more"),
+    ({"grant_kinds": (REDIRECT,), "begin": hook, "callback_state": hook, "complete": hook},
+     "must set uses_callback"),
+    ({"grant_kinds": (FORM, DIRECT), "credential_form": hook, "fetch_token": hook}, "must define grant_kind(config)"),
+    ({"credential_form": hook, "config_form": object}, "must be a ConfigForm subclass"),
+    ({"credential_form": hook, "config_form": type("F", (ConfigForm,), {"secret_fields": ("nope",)})},
+     "secret field it does not have: 'nope'"),
+])
+def test_a_type_breaking_the_contract_otherwise_is_refused(attributes, message):
+    problems = contract_problems(bare(auth=hook, **attributes))
+    assert any(message in problem for problem in problems), problems
+
+
+def test_every_registered_type_keeps_the_contract_and_has_its_templates():
+    assert check_auth_types() == []
+
+
+def test_the_system_check_reports_a_missing_template(monkeypatch):
+    broken = named("zz_broken", "Broken", config_template="auth_types/zz_missing.html")()
+    monkeypatch.setattr(registry, "_TYPES", {**registry._TYPES, "zz_broken": broken})
+    [error] = check_auth_types()
+    assert error.id == "auth_types.E001" and "'auth_types/zz_missing.html', which does not exist" in error.msg
+    assert template_problems(broken) == [error.msg]
+
+
+def test_the_check_runs_with_djangos_system_checks(monkeypatch):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    broken = named("zz_broken", "Broken", config_template="auth_types/zz_missing.html")()
+    monkeypatch.setattr(registry, "_TYPES", {**registry._TYPES, "zz_broken": broken})
+    with pytest.raises(SystemCheckError, match="zz_missing.html"):
+        call_command("check")
+
+
+# problems() and summary() of a stored configuration: every type's example ------------------
+
+def secret_fields():
+    return [(auth_type.key, name) for auth_type in registry.all_types() for name in auth_type.config_form.secret_fields]
+
+
+@pytest.mark.parametrize("key", keys())
 def test_problems_of_a_valid_stored_config_are_none(key):
-    assert registry.get(key).problems(*STORED[key]) == []
+    assert registry.get(key).problems(example(key).config, example(key).client) == []
 
 
 @pytest.mark.parametrize("config, problems", [
@@ -105,25 +156,26 @@ def test_problems_of_stored_api_key_rows(config, problems):
 
 @pytest.mark.parametrize("key", ["oauth1", "oauth2"])
 def test_problems_when_insecure_http_is_turned_off_after_saving(key, settings):
-    config, secrets = STORED[key]
-    config = {**config, "token_url": "http://api.example.com/token"}
-    assert registry.get(key).problems(config, secrets) == []
+    config = {**example(key).config, "token_url": "http://api.example.com/token"}
+    assert registry.get(key).problems(config, example(key).client) == []
     settings.CONNECTORS_ALLOW_INSECURE_HTTP = False
-    assert registry.get(key).problems(config, secrets) == ["Token URL: Use an https:// URL."]
+    assert registry.get(key).problems(config, example(key).client) == ["Token URL: Use an https:// URL."]
 
 
-@pytest.mark.parametrize("key, field", SECRET_FIELDS)
+@pytest.mark.parametrize("key, field", secret_fields())
 def test_problems_name_a_missing_or_bad_secret_without_showing_it(key, field):
-    config, _ = STORED[key]
-    label = registry.get(key).config_form.base_fields[field].label
+    config = example(key).config
+    form_class = registry.get(key).config_form
+    label = form_class.base_fields[field].label
     assert registry.get(key).problems(config, {}) == [f"{label}: This field is required."]
-    problems = registry.get(key).problems(config, {field: "x" * 1001 + "-canary"})
+    too_long = (form_class.base_fields[field].max_length or 4000) + 1
+    problems = registry.get(key).problems(config, {field: "x" * too_long + "-canary"})
     assert problems and not any("canary" in problem for problem in problems)
 
 
-@pytest.mark.parametrize("key", list(STORED))
+@pytest.mark.parametrize("key", keys())
 def test_summary_describes_the_config_and_masks_secrets(key):
-    config, secrets = STORED[key]
+    config, secrets = example(key).config, example(key).client
     summary = registry.get(key).summary(config, secrets)
     assert summary and all(isinstance(label, str) and label for label, _ in summary)
     for field, value in secrets.items():
@@ -133,10 +185,18 @@ def test_summary_describes_the_config_and_masks_secrets(key):
 
 
 def test_summary_shows_choices_by_their_labels():
-    summary = dict(registry.get("oauth2").summary(*STORED["oauth2"]))
+    summary = dict(registry.get("oauth2").summary(example("oauth2").config, example("oauth2").client))
     assert summary["Grant Type"] == "Authorization Code" and summary["Use PKCE (S256)"] == "Yes"
-    assert dict(registry.get("api_key").summary(*STORED["api_key"])) == {
+    rows = {"parameters": [{"name": "API Key", "key": "api_key", "location": "query"},
+                           {"name": "Account", "key": "X-Account", "location": "header"}]}
+    assert dict(registry.get("api_key").summary(rows, {})) == {
         "API Key": "api_key in Query String", "Account": "X-Account in Header"}
+
+
+@pytest.mark.parametrize("key, text", [("oauth2", "Client ID and Client Secret"),
+                                       ("oauth1", "Consumer Key and Consumer Secret"), ("basic", "")])
+def test_installation_text_names_what_an_installation_enters_itself(key, text):
+    assert registry.get(key).installation_text == text
 
 
 # auth_types/ is the bottom layer -------------------------------------------------------------
@@ -238,6 +298,15 @@ class TestAuthTypeContract:
     def test_problems_of_an_empty_config_are_messages(self, auth_type, config, secrets):
         problems = auth_type.problems(config, secrets)
         assert problems and all(isinstance(problem, str) and problem for problem in problems)
+
+    def test_its_example_round_trips_through_the_rendered_form(self, auth_type):
+        stored = example(auth_type.key)
+        kwargs = {"prefix": auth_type.key, "stored_config": stored.config, "stored_secrets": stored.client}
+        parser = PostedFields()
+        parser.feed(rendered(auth_type, auth_type.config_form(**kwargs)))
+        form = auth_type.config_form(parser.data, **kwargs)
+        assert form.is_valid(), form.error_list()
+        assert (form.config(), form.secrets()) == (stored.config, stored.client)
 
     def test_summary_of_an_empty_config(self, auth_type):
         assert all(isinstance(label, str) for label, _ in auth_type.summary({}, {}))

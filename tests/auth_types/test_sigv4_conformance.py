@@ -5,15 +5,17 @@ project and is read in place, never copied. Each case directory holds NAME.req (
 request), NAME.creq (canonical request), NAME.sts (string to sign) and NAME.authz
 (Authorization header).
 
-Every case is signed twice:
+Every case is signed twice, all 34 of them:
 
 * through ``canonical_parts``, with the request line, headers and body exactly as the .req
   file gives them, comparing all three artefacts;
-* through ``SigV4Auth`` attached to a real ``requests.Request(...).prepare()``, comparing the
-  Authorization header, i.e. the signature of the request as requests would send it.
+* through the auth object the AWS type gives a connection (the registry's ``aws_sigv4``), applied
+  to the request as the outbound client hands it over (a prepared request) holding the .req's
+  request-target as it is on the wire, comparing the Authorization header.
 
-Cases that cannot match are listed in KNOWN_DIVERGENCES with the reason, and run as strict
-xfails: should one start to pass, the suite fails and the entry must go.
+The suite's request-target is the path as sent, and SigV4 (but for S3) URI-encodes it once more
+(botocore's signer, and AWS's checks, do). tests/connections/test_sigv4_app_path.py sends every
+case through a connection to a server that checks what arrived.
 """
 
 import datetime
@@ -24,6 +26,7 @@ import botocore.auth
 import pytest
 import requests
 
+from auth_types import registry
 from auth_types.sigv4 import SigV4Auth, canonical_parts
 
 SUITE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "aws4_testsuite"
@@ -43,22 +46,6 @@ TIMESTAMP = datetime.datetime(2015, 8, 30, 12, 36, 0)
 SESSION_TOKENS = {
     "get-vanilla-with-session-token": "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267",
 }
-
-_REQUESTS_ENCODES_PATH = (
-    "requests percent-encodes the path before sending ({wire}), and for every service but S3 "
-    "SigV4 URI-encodes the sent path again (botocore does, as AWS requires), giving {canonical}; "
-    "the suite single-encodes a raw request line that no HTTP client can send as is"
-)
-# (signing route, case) -> why the expected artefacts cannot be produced.
-KNOWN_DIVERGENCES = {
-    ("requests", "get-utf8"): _REQUESTS_ENCODES_PATH.format(
-        wire="/%E1%88%B4", canonical="/%25E1%2588%25B4"
-    ),
-    ("requests", "normalize-path/get-space"): _REQUESTS_ENCODES_PATH.format(
-        wire="/example%20space/", canonical="/example%2520space/"
-    ),
-}
-
 
 def _case_names():
     return sorted(str(req.parent.relative_to(SUITE)) for req in SUITE.rglob("*.req"))
@@ -108,13 +95,7 @@ def load_case(case):
     }
 
 
-def _params(route):
-    params = []
-    for case in _case_names():
-        reason = KNOWN_DIVERGENCES.get((route, case))
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        params.append(pytest.param(case, id=case, marks=marks))
-    return params
+CASES = [pytest.param(case, id=case) for case in _case_names()] if SUITE.is_dir() else []
 
 
 def test_suite_is_present_and_complete():
@@ -123,11 +104,9 @@ def test_suite_is_present_and_complete():
     for case in cases:
         for suffix in (".creq", ".sts", ".authz"):
             assert (SUITE / case / (Path(case).name + suffix)).is_file(), (case, suffix)
-    stale = {case for _, case in KNOWN_DIVERGENCES} - set(cases)
-    assert not stale, f"KNOWN_DIVERGENCES names cases the suite lacks: {stale}"
 
 
-@pytest.mark.parametrize("case", _params("canonical_parts"))
+@pytest.mark.parametrize("case", CASES)
 def test_canonical_parts(case):
     c = load_case(case)
     parts = canonical_parts(
@@ -149,19 +128,36 @@ def suite_clock(monkeypatch):
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *args, **kwargs: TIMESTAMP)
 
 
-@pytest.mark.parametrize("case", _params("requests"))
-def test_requests_auth(case, suite_clock):
-    c = load_case(case)
-    # requests holds one value per header name: send repeated fields as one comma-joined field
-    # (RFC 9110 5.3), which is what SigV4 canonicalises them to. Let urllib3 send Host itself.
+def suite_headers(case):
+    """Return the case's headers as one value per name, Host and the session token left to the signer.
+
+    A request holds one value per header name: repeated fields are sent as one comma-joined
+    field (RFC 9110 5.3), which is what SigV4 canonicalises them to.
+    """
     headers = {}
-    for name, value in c["headers"]:
+    for name, value in case["headers"]:
         if name.lower() not in ("host", "x-amz-security-token"):
             headers[name] = f"{headers[name]},{value}" if name in headers else value
-    auth = SigV4Auth(session_token=c["session_token"], **CREDENTIALS)
-    prepared = requests.Request(
-        c["method"], c["url"], headers=headers, data=c["body"], auth=auth
-    ).prepare()
+    return headers
+
+
+def as_sent(case):
+    """Return the request as the outbound client hands it to an auth: prepared, its target as on the wire."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_method(case["method"])
+    prepared.url = case["url"]  # the .req's request-target, not percent-encoded again
+    prepared.prepare_headers(suite_headers(case))
+    prepared.prepare_body(case["body"], None)
+    return prepared
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_aws_type_signs_the_request_as_sent(case, suite_clock):
+    c = load_case(case)
+    credentials = {"access_key_id": CREDENTIALS["access_key"], "secret_access_key": CREDENTIALS["secret_key"],
+                   "session_token": c["session_token"] or ""}
+    auth = registry.get("aws_sigv4").auth({"service": "service", "region": "us-east-1"}, credentials)
+    prepared = auth(as_sent(c))
     assert prepared.headers["X-Amz-Date"] == SUITE_DATE
     assert prepared.headers["Authorization"] == c["authz"]
     if c["session_token"]:

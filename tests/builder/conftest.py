@@ -9,46 +9,27 @@ import pytest
 from PIL import Image
 
 from auth_types import registry
+from tests.examples import example, keys
 
-CLIENT_SECRET = "client-secret-canary-7f3a9c"
-CONSUMER_SECRET = "consumer-secret-canary-2b8e1d"
+CLIENT_SECRET = example("oauth2").client["client_secret"]
+CONSUMER_SECRET = example("oauth1").client["consumer_secret"]
+
+# Every registered type, and those the OAuth Scopes section, the callback URL and secrets apply to.
+AUTH_TYPE_KEYS = tuple(keys())
+SCOPED_KEYS = tuple(key for key in AUTH_TYPE_KEYS if registry.get(key).uses_scopes)
+CALLBACK_KEYS = tuple(key for key in AUTH_TYPE_KEYS if registry.get(key).uses_callback)
+WITH_SECRETS = tuple(key for key in AUTH_TYPE_KEYS if registry.get(key).config_form.secret_fields)
 
 # The non-prefixed fields of the Security form (the test request and the type choice).
 SHARED_SECURITY_FIELDS = ("auth_type", "test_method", "test_url", "expiry_statuses", "expiry_body_field",
                           "expiry_body_value", "base_url", "api_origins", "other_hosts")
 
-VALID_CONFIG = {
-    "basic": {
-        "username_name": "Username", "username_key": "username",
-        "password_name": "Password", "password_key": "password",
-    },
-    "api_key": {
-        "parameters-TOTAL_FORMS": "1", "parameters-INITIAL_FORMS": "0",
-        "parameters-0-name": "API Key", "parameters-0-key": "X-API-Key", "parameters-0-location": "header",
-    },
-    "oauth1": {
-        "consumer_key": "consumer-key-1", "consumer_secret": CONSUMER_SECRET,
-        "request_token_url": "https://api.example.com/oauth/request_token",
-        "authorization_url": "https://api.example.com/oauth/authorize",
-        "token_url": "https://api.example.com/oauth/access_token",
-        "signature_method": "HMAC-SHA1",
-    },
-    "oauth2": {
-        "grant_type": "authorization_code", "client_id": "client-id-1", "client_secret": CLIENT_SECRET,
-        "client_auth": "client_secret_basic", "authorization_url": "https://api.example.com/oauth2/auth",
-        "token_url": "https://api.example.com/oauth2/token", "bearer_name": "Bearer",
-        "expiry_seconds": "3600", "pkce": "on",
-    },
-    "bearer": {"location": "header", "parameter_name": "Bearer Token", "token_prefix": "Bearer"},
-    "aws_sigv4": {"service": "s3", "region": "us-east-1"},
-}
-AUTH_TYPE_KEYS = tuple(VALID_CONFIG)
-OAUTH_KEYS = ("oauth1", "oauth2")
-
 
 def security_data(key, **fields):
-    """Return a valid Security POST for `key`; `fields` override it (unprefixed names, None drops one)."""
-    values = {**VALID_CONFIG[key], "test_method": "GET", "test_url": "", **fields}
+    """Return a valid Security POST for `key` (its example); `fields` override it (unprefixed names, None drops one)."""
+    stored = example(key)
+    values = {**registry.get(key).config_form.stored_data(stored.config, stored.client), "test_method": "GET",
+              "test_url": "", **fields}
     data = {"auth_type": key}
     for name, value in values.items():
         if value is not None:

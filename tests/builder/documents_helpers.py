@@ -7,6 +7,7 @@ from builder.logo import logo_thumbnail
 from builder.models import Scope
 
 from tests.builder.conftest import configure, image_bytes
+from tests.examples import example
 
 SCOPE_ROWS = [("Read contacts", "contacts.read"), ("Write contacts", "contacts.write")]
 
@@ -26,19 +27,8 @@ def full_connector(make_connector, key, name="Zylker CRM"):
 
 
 def document(auth_type="oauth2", **connector_fields):
-    """Return a minimal valid document of auth_type; connector_fields replace (None removes) its keys."""
-    configs = {
-        "basic": {},
-        "api_key": {"parameters": [{"name": "API Key", "key": "X-API-Key", "location": "header"}]},
-        "oauth1": {"consumer_key": "ck", "request_token_url": "https://api.example.com/oauth/request_token",
-                   "authorization_url": "https://api.example.com/oauth/authorize",
-                   "token_url": "https://api.example.com/oauth/access_token"},
-        "oauth2": {"client_id": "client-1", "authorization_url": "https://api.example.com/oauth2/auth",
-                   "token_url": "https://api.example.com/oauth2/token"},
-        "bearer": {},
-        "aws_sigv4": {"service": "s3", "region": "us-east-1"},
-    }
-    body = {"name": "Zylker CRM", "auth_type": auth_type, "config": configs[auth_type]}
+    """Return a valid document of auth_type (its example); connector_fields replace (None removes) its keys."""
+    body = {"name": "Zylker CRM", "auth_type": auth_type, "config": dict(example(auth_type).config)}
     body.update(connector_fields)
     return {"format": FORMAT, "version": 1, "connector": {k: v for k, v in body.items() if v is not None}}
 

@@ -2,6 +2,8 @@
 
 import base64
 import copy
+import io
+import json
 
 import jsonschema
 import pytest
@@ -44,7 +46,7 @@ REFUSALS = {
     "unknown top-level key": ({**document(), "extra": 1}, "$.extra", "Unknown field"),
     "no connector": ({"format": FORMAT, "version": 1}, "$.connector", "required"),
     "unknown auth type": (document(auth_type="oauth2") | {"connector": {**document()["connector"],
-                                                                        "auth_type": "digest"}},
+                                                                        "auth_type": "no_such_type"}},
                           "$.connector.auth_type", 'Use one of: "basic"'),
     "no name": (document(name=None), "$.connector.name", "This field is required."),
     "name type": (document(name=5), "$.connector.name", "Expected a string."),
@@ -188,3 +190,23 @@ def test_the_schema_is_valid_and_knows_every_auth_type():
     assert schema["$defs"]["connector"]["properties"]["auth_type"]["enum"] == [k for k, _ in registry.choices()]
     for key, _ in registry.choices():
         assert f"config_{key}" in schema["$defs"]
+
+
+def test_no_auth_type_is_named_in_the_static_schema_file():
+    from builder.document_format import SCHEMA_PATH
+
+    text = SCHEMA_PATH.read_text()
+    assert "config_" not in text and "allOf" not in text
+    assert not [key for key, _ in registry.choices() if f'"{key}"' in text]
+
+
+def test_the_connector_schema_command_prints_the_whole_schema(tmp_path):
+    from django.core.management import call_command
+
+    from builder.document_format import document_schema
+
+    out = io.StringIO()
+    call_command("connector_schema", stdout=out)
+    assert json.loads(out.getvalue()) == document_schema()
+    call_command("connector_schema", output=str(tmp_path / "schema.json"))
+    assert json.loads((tmp_path / "schema.json").read_text()) == document_schema()

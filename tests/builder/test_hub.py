@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from auth_types import registry
 from builder.models import Connector, Stage
 from connections.models import Connection
+from tests.examples import example
 
 pytestmark = pytest.mark.django_db
 
@@ -106,8 +108,20 @@ class TestPick:
         client.force_login(end_user)
         response = client.get(reverse("builder:pick", args=[connector.pk]))
         assert response.status_code == 409 and "An admin must set up" in response.content.decode()
+        assert "own Client ID and Client Secret from the provider" in response.content.decode()
         assert client.post(reverse("builder:pick", args=[connector.pk])).status_code == 403
         assert Connector.objects.count() == 1
+
+    @pytest.mark.parametrize("auth_type, words, callback", [
+        ("oauth1", "Consumer Key and Consumer Secret", True), ("oauth2", "Client ID and Client Secret", True)])
+    def test_a_builder_is_told_what_the_type_needs_from_them(self, builder_client, auth_type, words, callback):
+        kind = registry.get(auth_type)
+        config = {**example(auth_type).config, **dict.fromkeys(kind.admin_completes, "")}  # as a built-in
+        connector = builtin("Cloud Files", stage=Stage.DRAFT, auth_type=auth_type, config=config)
+        page = builder_client.get(reverse("builder:pick", args=[connector.pk])).content.decode()
+        assert f"then enter its {words}." in page and ("callback URL" in page) is callback
+        response = builder_client.post(reverse("builder:pick", args=[connector.pk]), follow=True)
+        assert f"enter your {words} in Security" in response.content.decode()
 
 
 def test_end_users_do_not_see_draft_custom_connectors(client, end_user, make_connector):

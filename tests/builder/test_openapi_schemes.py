@@ -57,7 +57,6 @@ def test_each_flow_of_a_scheme_is_a_choice_of_its_own():
 
 
 @pytest.mark.parametrize("raw,reason", [
-    ({"type": "http", "scheme": "digest"}, "HTTP “digest” authentication is not supported"),
     ({"type": "http", "scheme": "hoba"}, "HTTP “hoba” authentication is not supported"),
     ({"type": "mutualTLS"}, "mutual TLS (client certificates) is not supported"),
     ({"type": "apiKey", "in": "cookie", "name": "sid"}, "cookies are not supported as an API key location"),

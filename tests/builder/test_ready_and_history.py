@@ -6,10 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from auth_types import registry
 from builder.models import Connector, ConnectorChange, Scope
 
+from tests.examples import example
 from tests.builder.conftest import (
-    AUTH_TYPE_KEYS, CLIENT_SECRET, CONSUMER_SECRET, OAUTH_KEYS, configure, page, security_data,
+    AUTH_TYPE_KEYS, SCOPED_KEYS, WITH_SECRETS, configure, page, security_data,
 )
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +86,7 @@ def test_invalid_stored_general_blocks_ready(builder_client, make_connector):
     assert "General: Connector name: Use letters" in page(response)
 
 
-@pytest.mark.parametrize("key", [key for key in AUTH_TYPE_KEYS if key not in OAUTH_KEYS])
+@pytest.mark.parametrize("key", [key for key in AUTH_TYPE_KEYS if key not in SCOPED_KEYS])
 def test_complete_connector_is_marked_ready(builder_client, builder_user, make_connector, key):
     connector = configure(make_connector(), key)
     assert "disabled" not in ready_step(builder_client, connector).split("Mark as Ready")[0].rsplit("<button", 1)[1]
@@ -100,9 +102,10 @@ def test_complete_connector_is_marked_ready(builder_client, builder_user, make_c
     assert "3 of 3 steps done" in followed
 
 
-@pytest.mark.parametrize("key, name", [("oauth1", "OAuth1"), ("oauth2", "OAuth2")])
+@pytest.mark.parametrize("key", SCOPED_KEYS)
 def test_oauth_without_scopes_is_ready_with_the_recommendation_worded_for_its_type(builder_client, make_connector,
-                                                                                    key, name):
+                                                                                    key):
+    name = registry.get(key).name
     connector = configure(make_connector(), key)
     assert ready_step(builder_client, connector).count(recommendation(name)) == 1
     response = builder_client.post(reverse("builder:mark_ready", args=[connector.pk]), follow=True)
@@ -163,14 +166,14 @@ def test_ready_connector_stays_editable_and_every_change_is_recorded(builder_cli
 
 def test_secret_values_never_reach_the_audit_trail(builder_client, make_connector):
     connector = make_connector()
-    for key in OAUTH_KEYS:
+    for key in WITH_SECRETS:
         data = security_data(key)
         assert builder_client.post(reverse("builder:security", args=[connector.pk]), data).status_code == 302
     data = security_data("oauth2", client_secret="second-secret-canary")
     builder_client.post(reverse("builder:security", args=[connector.pk]), data)
     recorded = repr(list(ConnectorChange.objects.values_list("fields", flat=True)))
     history = page(builder_client.get(reverse("builder:history", args=[connector.pk])))
-    for secret in (CLIENT_SECRET, CONSUMER_SECRET, "second-secret-canary"):
+    for secret in [*(value for key in WITH_SECRETS for value in example(key).client.values()), "second-secret-canary"]:
         assert secret not in recorded and secret not in history
     assert "client_secret" in recorded
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from builder.models import Scope
 
-from tests.builder.conftest import AUTH_TYPE_KEYS, OAUTH_KEYS, configure, field_error, page
+from tests.builder.conftest import AUTH_TYPE_KEYS, SCOPED_KEYS, configure, field_error, page
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def scoped(oauth2_connector):
     return oauth2_connector
 
 
-@pytest.mark.parametrize("key", OAUTH_KEYS)
+@pytest.mark.parametrize("key", SCOPED_KEYS)
 def test_scopes_page_opens_for_oauth_connectors(builder_client, make_connector, key):
     connector = configure(make_connector(), key)
     response = builder_client.get(scopes_url(connector))
@@ -43,7 +43,7 @@ def test_scopes_page_opens_for_oauth_connectors(builder_client, make_connector, 
     assert 'name="scopes-TOTAL_FORMS"' in page(response)
 
 
-@pytest.mark.parametrize("key", [key for key in AUTH_TYPE_KEYS if key not in OAUTH_KEYS] + [""])
+@pytest.mark.parametrize("key", [key for key in AUTH_TYPE_KEYS if key not in SCOPED_KEYS] + [""])
 def test_scopes_are_404_for_other_connectors(builder_client, make_connector, key):
     connector = configure(make_connector(), key) if key else make_connector()
     scope = Scope.objects.create(connector=connector, name="Left over", value="left")

@@ -88,9 +88,18 @@ class TestHeaders:
         assert masker.header("authorization", value) == expected
         assert masker.header("Proxy-Authorization", value) == expected
 
-    @pytest.mark.parametrize("name", ["Cookie", "Set-Cookie", "X-Amz-Security-Token", "x-amz-security-token"])
+    @pytest.mark.parametrize("name", ["Cookie", "Set-Cookie"])
     def test_always_sensitive_headers_are_masked_whole(self, name):
         assert Masker().header(name, "session=abc def") == MASK
+
+    @pytest.mark.parametrize("name", ["X-Amz-Security-Token", "x-amz-security-token"])
+    def test_a_type_names_its_own_credential_headers(self, name):
+        from auth_types import registry
+
+        masker = Masker(sensitive_names=registry.get("aws_sigv4").sensitive_names({}))
+        assert masker.header(name, "session=abc def") == MASK
+        assert masker.url("https://b.s3.amazonaws.com/k?X-Amz-Security-Token=abc") == (
+            f"https://b.s3.amazonaws.com/k?X-Amz-Security-Token={MASK}")
 
     def test_configured_names_are_masked_whatever_their_case(self):
         masker = Masker(sensitive_names=["X-API-Key"])

@@ -33,14 +33,18 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_until_answers(url, timeout=3.0):
-    """Poll ``url`` until it answers with any HTTP status; raise TimeoutError after ``timeout`` s."""
+def wait_until_answers(url, timeout=10.0):
+    """Poll ``url`` until it answers with any HTTP status; raise TimeoutError after ``timeout`` s.
+
+    A server that accepts but is slow to answer its first request (moto loads its backends then,
+    and the machine may be busy) is waited for too, up to the same deadline.
+    """
     deadline = time.monotonic() + timeout
     while True:
         try:
-            requests.get(url, timeout=0.5, allow_redirects=False)
+            requests.get(url, timeout=(0.5, max(0.5, deadline - time.monotonic())), allow_redirects=False)
             return
-        except requests.ConnectionError as error:
+        except (requests.ConnectionError, requests.Timeout) as error:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not answer within {timeout} s") from error
             time.sleep(0.02)
