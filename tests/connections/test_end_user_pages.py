@@ -11,10 +11,10 @@ from auth_types import registry
 from auth_types.base import FORM
 from connections.console import KEEP
 from connections.models import Connection, ConsoleRequest
-from tests.builder.conftest import VALID_CONFIG
 from tests.connections.conftest import BEARER_CONFIG
 from tests.connections.oauth_helpers import callback_from, oauth2_connector
 from tests.connections.test_key_based import add_connection, console
+from tests.examples import examples
 from tests.peers.oauth_fixtures import approve_oauth2_consent
 
 pytestmark = pytest.mark.django_db
@@ -24,15 +24,18 @@ def page(response):
     return response.content.decode()
 
 
-@pytest.mark.parametrize("auth_type", [t for t in registry.all_types() if t.grant_kind(VALID_CONFIG[t.key]) == FORM],
+EXAMPLES = examples()
+
+
+@pytest.mark.parametrize("auth_type", [t for t in registry.all_types() if t.grant_kind(EXAMPLES[t.key].config) == FORM],
                          ids=lambda t: t.key)
 def test_add_connection_says_where_each_value_is_sent_and_can_be_cancelled(user_client, ready_connector, auth_type):
-    connector = ready_connector("Zylker", auth_type.key, VALID_CONFIG[auth_type.key])
+    connector = ready_connector("Zylker", auth_type.key, EXAMPLES[auth_type.key].config)
     html = page(user_client.get(reverse("connections:add", args=[connector.pk])))
     form = auth_type.credential_form(connector.config)(config=connector.config)
     for field in form:
         helptext = re.search(rf'id="{field.auto_id.replace("id_", "id_cred-", 1)}_helptext"[^>]*>([^<]*)<', html)
-        assert helptext and re.search(r"\b(Sent|Signs)\b", helptext.group(1)), field.name
+        assert helptext and re.search(r"\b(Sent|Signs|Never sent)\b", helptext.group(1)), field.name
     assert f'<a class="btn btn-link" href="{reverse("builder:catalog")}">Cancel</a>' in html
 
 
