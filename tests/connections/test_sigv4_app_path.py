@@ -70,9 +70,10 @@ def suite_clock(monkeypatch):
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *args, **kwargs: TIMESTAMP)
 
 
-def connection_for(case, make_user):
+def connection_for(case, make_user, base_url):
     connector = Connector.objects.create(name="Suite", link_name="suite", auth_type="aws_sigv4", stage=Stage.READY,
-                                         config={"service": CREDENTIALS["service"], "region": CREDENTIALS["region"]})
+                                         config={"service": CREDENTIALS["service"], "region": CREDENTIALS["region"]},
+                                         base_url=base_url)
     credentials = {"access_key_id": CREDENTIALS["access_key"], "secret_access_key": CREDENTIALS["secret_key"],
                    "session_token": case["session_token"] or ""}
     return Connection.objects.create(connector=connector, owner=make_user("suite"), name="Suite", link_name="suite",
@@ -93,7 +94,7 @@ def test_each_case_through_a_connection_arrives_signed_as_the_suite_says(case, a
                                                                           suite_clock):
     base_url, received = aws_like_server
     c = load_case(case)
-    assert send(c, connection_for(c, make_user), base_url).status_code == 200
+    assert send(c, connection_for(c, make_user, base_url), base_url).status_code == 200
     arrived = received[-1]
     canonical, verified = check(arrived)
     assert verified, canonical
@@ -110,7 +111,7 @@ def test_each_case_through_a_connection_arrives_signed_as_the_suite_says(case, a
 def test_a_target_no_client_may_send_goes_encoded_and_signed_as_sent(case, aws_like_server, make_user, suite_clock):
     base_url, received = aws_like_server
     c = load_case(case)
-    assert send(c, connection_for(c, make_user), base_url).status_code == 200
+    assert send(c, connection_for(c, make_user, base_url), base_url).status_code == 200
     arrived = received[-1]
     assert arrived["target"] == UNSENDABLE[case]
     canonical, verified = check(arrived)
