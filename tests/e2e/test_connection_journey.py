@@ -1,6 +1,7 @@
 """An end user adds a connection of each key-based type in the browser, tests it and uses the console."""
 
 import pytest
+from playwright.sync_api import expect
 
 from builder.models import Connector, Stage
 from connections.models import Connection
@@ -71,7 +72,7 @@ def test_add_test_and_call(page, screenshot, make_user, httpbin_url, moto_server
     assert expected in page.locator("#console-result").inner_text()
     assert page.get_by_test_id("curl-command").inner_text().startswith("curl ")
     page.get_by_role("button", name="Copy as curl").click()
-    assert page.get_by_role("button", name="Copied").is_visible()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()  # the clipboard answers later
     assert page.get_by_test_id("recent-requests").get_by_role("link").count() == 1
     screenshot(f"connection-{key}-2-console")
 

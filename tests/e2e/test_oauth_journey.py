@@ -86,7 +86,7 @@ def test_oauth2_denied_then_try_again(page, make_user, live_server, oauth2_provi
     page.locator("input[type=submit], button[type=submit]").first.click()
     page.locator("input[type=submit][value=Cancel]").click()  # deny on the consent page
 
-    assert page.get_by_role("alert").filter(has_text="Sandbox OAuth2").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="Sandbox OAuth2")).to_be_visible()
     page.get_by_role("button", name="Try again").click()
     page.locator("input[name=allow], button[name=allow]").first.click()
     assert page.get_by_test_id("connection-status").inner_text() == "Connected"
