@@ -56,8 +56,9 @@ class ScopeListView(ScopeSectionMixin, TemplateView):
         also saves the delimiter on its own as soon as it is changed (action=delimiter)."""
         connector = self.get_connector()
         action = request.POST.get("action", "continue")
-        delimiter_form = ScopeDelimiterForm(request.POST, instance=connector) if "scope_delimiter" in request.POST \
-            else None
+        # The page always sends the delimiter; a bare Add (rows only) leaves it as it is.
+        delimiter_form = None if action == "add" and "scope_delimiter" not in request.POST \
+            else ScopeDelimiterForm(request.POST, instance=connector)
         # The delimiter is checked first: new rows are then checked against the delimiter being saved.
         delimiter_ok = delimiter_form is None or delimiter_form.is_valid()
         formset = None
