@@ -6,7 +6,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from . import problems
 from .authentication import TokenAuth
-from .endpoints import connections
+from .endpoints import connections, connectors
 
 DESCRIPTION = """Manage connectors and connections and call APIs through connections, as a program.
 
@@ -36,6 +36,7 @@ api = Api(
     auth=TokenAuth(), docs=Swagger(settings={"persistAuthorization": False}),
 )
 api.add_router("", connections.router)
+api.add_router("", connectors.router)
 
 
 @api.exception_handler(problems.Problem)
