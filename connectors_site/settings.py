@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # django-ninja's own templates and static files: the API docs served from here, never a CDN.
+    "ninja",
     "accounts",
     "connectors_site",
     "auth_types",

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api.v1 import api as api_v1
+
 from . import views
 
 urlpatterns = [
@@ -12,5 +14,6 @@ urlpatterns = [
     path("connectors/", include("builder.urls")),
     path("connections/", include("connections.urls")),
     path("api-tokens/", include("api.urls")),
+    path("api/v1/", api_v1.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,36 @@
+"""Who is calling: a personal access token in `Authorization: Bearer ccpat_…`, and what it may do."""
+
+from ninja.security import HttpBearer
+
+from .models import token_from_text
+from .problems import Problem
+from .scopes import BUILDER_SCOPES
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        found = token_from_text(token.strip())
+        if found is None:
+            raise Problem(401, "This is not a valid API token. Create one on the API tokens page.",
+                          headers=CHALLENGE)
+        if found.revoked_at:
+            raise Problem(401, "This API token has been revoked.", headers=CHALLENGE)
+        if found.is_expired:
+            raise Problem(401, f"This API token expired at {found.expires_at:%Y-%m-%d %H:%M} UTC.", headers=CHALLENGE)
+        if not found.user.is_active:
+            raise Problem(401, "The account of this API token is deactivated.", headers=CHALLENGE)
+        found.touch()
+        request.user = found.user
+        return found
+
+
+def require(request, scope):
+    """Refuse (403) a token without `scope`, or whose user no longer has what it grants."""
+    token = request.auth
+    if scope not in token.scopes:
+        raise Problem(403, f"This token does not have the {scope} scope.")
+    if not token.allows(scope):
+        who = "connector builders" if scope in BUILDER_SCOPES else "its user"
+        raise Problem(403, f"The {scope} scope is only for {who}, and this token's user is not one any more.")
