@@ -1,0 +1,36 @@
+"""Provider facts the catalog once had wrong (issue 8 item 12); sources in builder/catalog/README.md."""
+
+import json
+from urllib.parse import urlsplit
+
+from builder.catalog import CATALOG_DIR
+
+
+def connector(key):
+    return json.loads((CATALOG_DIR / f"{key}.json").read_text(encoding="utf-8"))["connector"]
+
+
+def test_twilios_test_request_is_one_a_standard_api_key_may_make():
+    twilio = connector("twilio")
+    url = urlsplit(twilio["test_request"]["url"])
+    assert "Standard API key" in twilio["description"]
+    # A Standard key may not read the Accounts and Keys resources (a Main key may).
+    assert not any(part in ("Accounts", "Accounts.json", "Keys") for part in url.path.split("/"))
+    assert url.hostname.endswith(".twilio.com") and "https://*.twilio.com" in twilio["api_origins"]
+
+
+def test_hubspot_uses_the_current_oauth_endpoints_not_the_legacy_v1_ones():
+    config = connector("hubspot")["config"]
+    assert (config["token_url"], config["revoke_url"]) == (
+        "https://api.hubapi.com/oauth/2026-03/token", "https://api.hubapi.com/oauth/2026-03/token/revoke")
+    assert config["expiry_seconds"] == 1800
+
+
+def test_admin_created_shopify_custom_apps_are_said_to_be_legacy():
+    shopify = connector("shopify")
+    assert "legacy" in shopify["name"] and "none can be created since January 1, 2026" in shopify["description"]
+
+
+def test_notion_says_that_it_issues_refresh_tokens():
+    notion = connector("notion")
+    assert "refresh token" in notion["description"] and notion["config"]["token_url"].endswith("/v1/oauth/token")
