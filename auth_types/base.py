@@ -221,9 +221,12 @@ class AuthType:
 
     @property
     def installation_fields(self):
-        """Return the labels of what an installation enters itself in Security (admin_completes, secrets)."""
-        fields = self.config_form.base_fields
-        return [fields[name].label for name in (*self.admin_completes, *self.config_form.secret_fields)]
+        """Return the labels of what an installation enters itself in Security (admin_completes, secrets):
+        those that apply with the form's default choices (a secret of another choice is not asked for)."""
+        form = self.config_form()
+        defaults = {name: field.initial for name, field in form.fields.items()}
+        return [form.fields[name].label for name in (*self.admin_completes, *self.config_form.secret_fields)
+                if form.applies(name, defaults)]
 
     @property
     def installation_text(self):

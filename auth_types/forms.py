@@ -134,10 +134,10 @@ class ConfigForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if name not in self.secret_fields}
 
     def secrets(self):
-        """Return the secrets to store: the new values, the stored ones where left blank (none where
-        the field does not apply: a secret not in use is not kept)."""
+        """Return the secrets to store: the new values, the stored ones where left blank. A secret
+        whose field does not apply is not kept: "" when one was stored (it is dropped), else left out."""
         ignored = getattr(self, "ignored", set())
         return {
             name: "" if name in ignored else self.cleaned_data.get(name) or self.stored_secrets.get(name, "")
-            for name in self.secret_fields
+            for name in self.secret_fields if name not in ignored or self.stored_secrets.get(name)
         }

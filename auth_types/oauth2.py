@@ -22,9 +22,12 @@ GRANT_TYPES = [(AUTHORIZATION_CODE, "Authorization Code"), (CLIENT_CREDENTIALS, 
 MAX_EXPIRY_SECONDS = 366 * 24 * 3600
 
 
-class OAuth2ConfigForm(ConfigForm):
-    secret_fields = ("client_secret",)
+class OAuth2ConfigForm(ConfigForm, client_auth_strategies.ClientAuthFields):
+    secret_fields = ("client_secret", *client_auth_strategies.ClientAuthFields.secret_fields)
     advanced_fields = ("pkce", "issuer", "require_iss", "expiry_seconds", "bearer_name")
+    # The strategies' own fields follow the Client Authentication choice.
+    field_order = ("grant_type", "client_id", "client_secret", "client_auth",
+                   *client_auth_strategies.ClientAuthFields.base_fields)
 
     grant_type = forms.ChoiceField(
         label="Grant Type", choices=GRANT_TYPES, initial=AUTHORIZATION_CODE,

@@ -44,7 +44,8 @@ def token_request(config, client, url, data, *, requested_scope, timeout=None,
 
 
 def _sent_values(data):
-    return [data.get(name, "") for name in ("code", "code_verifier", "token", REFRESH_TOKEN, "client_secret")]
+    return [data.get(name, "") for name in ("code", "code_verifier", "token", REFRESH_TOKEN, "client_secret",
+                                            "client_assertion", "assertion")]
 
 
 # --- authorization code ---------------------------------------------------------------------

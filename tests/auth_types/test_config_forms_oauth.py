@@ -12,13 +12,12 @@ from django.template.loader import render_to_string
 from auth_types import registry
 from auth_types.oauth2 import MAX_EXPIRY_SECONDS
 from tests.auth_types.config_form_helpers import accepted_or_refused, assert_refused, assert_valid, bind
-from tests.examples import example, keys
+from tests.examples import example, keys, secret_fields_in_use
 
 URL_FIELDS = [("oauth1", name) for name in ("request_token_url", "authorization_url", "token_url", "revoke_url")] + [
     ("oauth2", name) for name in ("authorization_url", "token_url", "revoke_url", "refresh_url")]
 # Every secret field of every registered type.
-SECRET_FIELDS = [(auth_type.key, name) for auth_type in registry.all_types()
-                 for name in auth_type.config_form.secret_fields]
+SECRET_FIELDS = secret_fields_in_use()
 
 
 # OAuth1 --------------------------------------------------------------------------------------
@@ -72,7 +71,8 @@ def test_oauth2_authorization_code_needs_an_authorization_url():
 
 @pytest.mark.parametrize("field, value, ok", [
     ("grant_type", "client_credentials", True), ("grant_type", "password", False), ("grant_type", "", False),
-    ("client_auth", "client_secret_post", True), ("client_auth", "private_key_jwt", False),
+    ("client_auth", "client_secret_post", True), ("client_auth", "client_secret_jwt", True),
+    ("client_auth", "carrier_pigeon", False),
     ("client_auth", "", False), ("client_id", "", False), ("client_id", "c" * 500, True),
     ("client_id", "c" * 501, False), ("token_url", "", False),
     ("revoke_url", "https://api.example.com/revoke", True), ("refresh_url", "https://api.example.com/refresh", True),

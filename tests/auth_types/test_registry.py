@@ -13,7 +13,7 @@ from auth_types.base import DIRECT, FORM, REDIRECT, AuthType, ConfigForm
 from auth_types.basic import Basic
 from auth_types.bearer import BearerToken
 from auth_types.checks import check_auth_types, contract_problems, template_problems
-from tests.examples import example, keys
+from tests.examples import example, keys, secret_fields_in_use
 
 PACKAGE = Path(auth_types.__file__).parent
 FORBIDDEN = ("builder", "connections")
@@ -131,7 +131,7 @@ def test_the_check_runs_with_djangos_system_checks(monkeypatch):
 # problems() and summary() of a stored configuration: every type's example ------------------
 
 def secret_fields():
-    return [(auth_type.key, name) for auth_type in registry.all_types() for name in auth_type.config_form.secret_fields]
+    return secret_fields_in_use()
 
 
 @pytest.mark.parametrize("key", keys())

@@ -26,7 +26,7 @@ def test_a_field_that_does_not_apply_is_neither_validated_nor_stored():
     form = bound(mode="a", only_b="x" * 50, b_secret="left-over", detail="far too long")
     assert form.is_valid(), form.errors
     assert form.config()["only_b"] == "" and form.config()["detail"] == ""
-    assert form.secrets() == {"b_secret": ""}  # a secret not in use is not kept
+    assert form.secrets() == {}  # a secret not in use is not kept
 
 
 @pytest.mark.parametrize("data, applying", [
@@ -93,4 +93,4 @@ def test_oauth2_asks_for_the_client_secret_for_the_strategies_that_send_it():
 
     field = registry.get("oauth2").config_form.base_fields["client_secret"]
     assert field.shown_when == {"client_auth": oauth2_client_auth.using_client_secret()}
-    assert set(field.shown_when["client_auth"]) == {"client_secret_basic", "client_secret_post"}
+    assert set(field.shown_when["client_auth"]) == {"client_secret_basic", "client_secret_post", "client_secret_jwt"}

@@ -65,7 +65,7 @@ REFUSALS = {
                                       "$.connector.config.authorization_url", "needs an Authorization URL"),
     "expiry type": (with_config("oauth2", expiry_seconds="3600"), "$.connector.config.expiry_seconds",
                     "Expected a whole number."),
-    "unknown choice": (with_config("oauth2", client_auth="private_key_jwt"), "$.connector.config.client_auth",
+    "unknown choice": (with_config("oauth2", client_auth="carrier_pigeon"), "$.connector.config.client_auth",
                        "Use one of"),
     "unknown config key": (with_config("bearer", header="X"), "$.connector.config.header", "Unknown field"),
     "api key row": (document("api_key", config={"parameters": [{"name": "Key", "key": "bad key",

@@ -29,7 +29,11 @@ def fill_from_example(panel, key):
             panel.locator(".add-row").click()
         if field.get_attribute("type") == "hidden" or field.is_disabled():
             continue  # a formset's counts, a fixed value
-        if field.evaluate("element => element.tagName") == "SELECT":
+        if not field.is_visible():
+            continue  # it applies to another choice only: the form ignores it
+        if field.get_attribute("type") == "file":
+            field.set_input_files(files=[{"name": f"{name}.txt", "mimeType": "text/plain", "buffer": str(value).encode()}])
+        elif field.evaluate("element => element.tagName") == "SELECT":
             field.select_option(str(value))
         elif field.get_attribute("type") == "checkbox":
             field.set_checked(bool(value))

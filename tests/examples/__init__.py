@@ -74,6 +74,20 @@ def examples():
     return {key: example(key) for key in keys()}
 
 
+def secret_fields_in_use():
+    """Return (key, secret field) for every secret field that applies with its type's example config.
+
+    (A secret of another choice, such as OAuth2's private key beside client_secret_basic, has tests
+    of its own.)
+    """
+    pairs = []
+    for auth_type in registry.all_types():
+        form = auth_type.config_form()
+        pairs += [(auth_type.key, name) for name in auth_type.config_form.secret_fields
+                  if form.applies(name, example(auth_type.key).config)]
+    return pairs
+
+
 class Peers:
     """The real servers of tests/peers, started on first use (session fixtures)."""
 
@@ -91,6 +105,11 @@ class Peers:
     @property
     def oauth2(self):
         return self._request.getfixturevalue("oauth2_provider")
+
+    @property
+    def oauth2_jwt(self):
+        """The Authlib OAuth2 provider: JWT client assertions and the JWT bearer grant (RFC 7523)."""
+        return self._request.getfixturevalue("oauth2_authlib_provider")
 
     @property
     def oauth1(self):

@@ -18,7 +18,7 @@ def live(peers):
 
 EXAMPLE = Example(
     config={"grant_type": "authorization_code", "client_id": "client-id-1", "client_auth": "client_secret_basic",
-            "authorization_url": "https://api.example.com/oauth2/auth",
+            "client_key_id": "", "assertion_audience": "", "authorization_url": "https://api.example.com/oauth2/auth",
             "token_url": "https://api.example.com/oauth2/token", "revoke_url": "", "refresh_url": "",
             "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": True, "issuer": "", "require_iss": False},
     client={"client_secret": "client-secret-CANARY-7f3a9c/+="},

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.peers.authlib_oauth1_server import start_authlib_oauth1_peer
+from tests.peers.authlib_oauth2_server import start_authlib_oauth2_peer
 from tests.peers.oauth1_server import start_oauth1_peer
 from tests.peers.oauth2_server.launcher import start_oauth2_peer
 
@@ -22,6 +23,17 @@ def oauth2_provider():
     Tests that change it (redirect URIs, token lifetime) set what they need first.
     """
     peer = start_oauth2_peer()
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth2_authlib_provider():
+    """Run the Authlib-based OAuth2 provider (JWT client assertions, the JWT bearer grant) for the session.
+
+    Each test registers the clients it needs (``register_client``), with keys it generates.
+    """
+    peer = start_authlib_oauth2_peer()
     yield peer
     peer.stop()
 
