@@ -11,7 +11,7 @@ import datetime
 from django import forms
 
 from . import oauth2_client_auth as client_auth_strategies
-from . import oauth2_flows, oauth2_openapi, oauth_tokens
+from . import oauth2_flows, oauth2_openapi, oauth2_params, oauth_tokens
 from .base import DIRECT, REDIRECT, AuthError, AuthType, ConfigForm
 from .bearer import BearerAuth
 from .forms import shown_when
@@ -72,6 +72,21 @@ class OAuth2ConfigForm(ConfigForm):
         help_text="Refuse a callback without iss. Turn on only when the server's metadata says "
         "authorization_response_iss_parameter_supported: true (most servers send no iss).",
     ), grant_type=AUTHORIZATION_CODE)
+    authorization_params = shown_when(oauth2_params.ParameterRowsField(
+        label="Authorization Parameters", set_by_protocol=oauth2_params.AUTHORIZATION_SETS,
+        help_text="Optional, one per line as name=value: extra parameters of the authorization request, such as "
+        "access_type=offline, prompt=consent or audience=https://api.example.com.",
+    ), grant_type=AUTHORIZATION_CODE)
+    token_params = oauth2_params.ParameterRowsField(
+        label="Token Request Parameters", set_by_protocol=oauth2_params.TOKEN_SETS,
+        help_text="Optional, one per line as name=value: extra parameters of every token request (the code "
+        "exchange, client credentials and refresh), such as audience=https://api.example.com or resource=....",
+    )
+    token_body = forms.ChoiceField(
+        label="Token Request Body", choices=oauth2_params.BODY_FORMATS, initial=oauth2_params.FORM, required=False,
+        help_text="How token, refresh and revoke requests send their parameters: a form unless the provider "
+        "requires JSON.",
+    )
 
 
 class OAuth2(AuthType):

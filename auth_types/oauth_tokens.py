@@ -51,8 +51,9 @@ def timeout(override=None):
     return override or getattr(settings, "CONNECTORS_TOKEN_TIMEOUT", None) or DEFAULT_TIMEOUT
 
 
-def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint="token endpoint"):
-    """POST a form to a token-type endpoint and return the response, redirects not followed.
+def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint="token endpoint", as_json=False):
+    """POST a form (`as_json`: a JSON object) to a token-type endpoint and return the response, redirects not
+    followed.
 
     Raise ProviderUnavailable when no answer came (timeout, refused, blocked, larger than
     TOKEN_RESPONSE_MAX_BYTES) or the answer is a redirect. `timeout` defaults to the token
@@ -60,8 +61,9 @@ def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint
     """
     headers = {"Accept": "application/json", **(headers or {})}
     try:
-        response = outbound.send("POST", url, data=data, auth=auth, headers=headers, timeout=_timeout(timeout),
-                                 allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES)
+        body = {"json": dict(data or {})} if as_json else {"data": data}
+        response = outbound.send("POST", url, auth=auth, headers=headers, timeout=_timeout(timeout),
+                                 allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES, **body)
     except outbound.OutboundError as error:
         raise ProviderUnavailable(f"The {endpoint} could not be reached: {error} Try again later.") from None
     if 300 <= response.status_code < 400:

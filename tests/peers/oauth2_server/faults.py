@@ -9,7 +9,7 @@ import json
 import time
 from urllib.parse import urlencode
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from oauth2_provider.models import AccessToken
@@ -105,6 +105,40 @@ def token_quirks(request):
     if quirks.get("nest"):
         token = {quirks["nest"]: token}
     return JsonResponse(token)
+
+
+@csrf_exempt
+def token_strict(request):
+    """Answer like the real token endpoint, but only to the body format the query names (body=json: a JSON
+    object, as Square requires; else a form) carrying every parameter named expect.<name>=<value>.
+
+    Anything else is an invalid_request, as strict providers answer.
+    """
+    content_type = request.content_type
+    if request.GET.get("body") == "json":
+        if content_type != "application/json":
+            return _invalid_request(f"This endpoint accepts application/json only, not {content_type or 'nothing'}.")
+        try:
+            fields = json.loads(request.body)
+        except ValueError:
+            return _invalid_request("The body is not JSON.")
+        if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+            return _invalid_request("The body must be a JSON object of strings.")
+    elif content_type != "application/x-www-form-urlencoded":
+        return _invalid_request(f"This endpoint accepts a form only, not {content_type or 'nothing'}.")
+    else:
+        fields = {name: request.POST[name] for name in request.POST}
+    for name, value in request.GET.items():
+        if name.startswith("expect.") and fields.get(name[len("expect."):]) != value:
+            return _invalid_request(f"The parameter {name[len('expect.'):]} is missing or wrong.")
+    request.POST = QueryDict(urlencode(fields))
+    request._body = urlencode(fields).encode()
+    request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+    return _proxy_token_request(request)
+
+
+def _invalid_request(description):
+    return JsonResponse({"error": "invalid_request", "error_description": description}, status=400)
 
 
 def _narrow_scope(access_token):
