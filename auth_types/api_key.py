@@ -6,7 +6,7 @@ from requests.auth import AuthBase
 
 from .base import AuthError, AuthType, ConfigForm, OpenAPIChoice, OpenAPISchemeRefused
 from .credentials import CredentialForm, secret_text_field
-from .logs import drop_debug_records
+from .logs import hide_request_paths
 from .schema import form_schema
 from .validators import parameter_key_validator, parameter_name_validator
 
@@ -20,7 +20,7 @@ PLACEHOLDER_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 PATH_SAFE = "-._~!$&'()*+,;=:@"
 
 # urllib3 logs each request line (the path) at DEBUG; a key in the path must not reach a log.
-drop_debug_records("urllib3.connectionpool")
+hide_request_paths("urllib3.connectionpool")
 
 
 class ParameterForm(forms.Form):

@@ -82,8 +82,8 @@ class OAuth2ConfigForm(ConfigForm):
         help_text="Optional, one per line as name=value: extra parameters of every token request (the code "
         "exchange, client credentials and refresh), such as audience=https://api.example.com or resource=....",
     )
-    token_body = forms.ChoiceField(
-        label="Token Request Body", choices=oauth2_params.BODY_FORMATS, initial=oauth2_params.FORM, required=False,
+    token_body = oauth2_params.ChoiceWithDefault(
+        label="Token Request Body", choices=oauth2_params.BODY_FORMATS, initial=oauth2_params.FORM,
         help_text="How token, refresh and revoke requests send their parameters: a form unless the provider "
         "requires JSON.",
     )

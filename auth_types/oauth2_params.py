@@ -28,6 +28,17 @@ BODY_FORMATS = [(FORM, "Form (application/x-www-form-urlencoded), as RFC 6749 sa
                 (JSON, "JSON (application/json), for providers that require it")]
 
 
+class ChoiceWithDefault(forms.ChoiceField):
+    """A choice that may be left out (a connector stored before it existed, a short document): it is then
+    its initial value, and stored as such."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value) or self.initial
+
+
 class ParameterRowsField(forms.Field):
     """Name/value rows, typed one per line as name=value; stored as [{"name", "value"}].
 
