@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from . import oauth2_params, oauth_tokens
 from .base import AuthorizationDenied, GrantInvalid
 from .oauth2_client_auth import strategy_for
+from .oauth2_token_map import TokenMap
 
 AUTHORIZATION_CODE = "authorization_code"
 CLIENT_CREDENTIALS = "client_credentials"
@@ -43,6 +44,7 @@ def token_request(config, client, url, data, *, requested_scope, timeout=None,
     return oauth_tokens.token_credentials(
         response, url=url, requested_scope=requested_scope, expiry_seconds=config.get("expiry_seconds") or 3600,
         hidden=[*strategy.secret_values(config, client), *_sent_values(data), *hidden],
+        token_map=TokenMap.from_config(config),
     )
 
 

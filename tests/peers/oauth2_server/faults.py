@@ -4,6 +4,7 @@ The re-encoding faults proxy DOT's real token endpoint, so the tokens they hand 
 real and /api/me/ accepts them.
 """
 
+import datetime
 import hashlib
 import json
 import time
@@ -85,7 +86,8 @@ def token_quirks(request):
     """Answer a real token, bent as the query asks.
 
     expires_in=string|missing, token_type=missing|lower, scope=granted-differs (the token
-    really is narrowed to "read"), nest=<key> (the token inside {"<key>": {...}}).
+    really is narrowed to "read"), expiry=epoch|epoch_ms|iso (expires_in replaced by expires_at,
+    the absolute time), nest=<key> (the token inside {"<key>": {...}}; a.b nests deeper).
     """
     response, token = _real_token(request)
     if token is None:
@@ -102,8 +104,14 @@ def token_quirks(request):
     if quirks.get("scope") == "granted-differs":
         _narrow_scope(token["access_token"])
         token["scope"] = NARROWED_SCOPE
+    if quirks.get("expiry") in ("epoch", "epoch_ms", "iso"):
+        at = time.time() + token.pop("expires_in")
+        token["expires_at"] = {"epoch": int(at), "epoch_ms": int(at * 1000),
+                               "iso": datetime.datetime.fromtimestamp(at, datetime.timezone.utc).isoformat()}[
+            quirks["expiry"]]
     if quirks.get("nest"):
-        token = {quirks["nest"]: token}
+        for key in reversed(quirks["nest"].split(".")):
+            token = {key: token}
     return JsonResponse(token)
 
 
