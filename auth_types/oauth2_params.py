@@ -53,8 +53,9 @@ class ParameterRowsField(forms.Field):
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
-        if isinstance(value, list):
-            return "\n".join(f"{row.get('name', '')}={row.get('value', '')}" for row in value if isinstance(row, dict))
+        if isinstance(value, list):  # a malformed row shows without "=", to be refused as such
+            return "\n".join(f"{row['name']}={row['value']}" if isinstance(row, dict) and isinstance(
+                row.get("name"), str) and isinstance(row.get("value"), str) else "(malformed row)" for row in value)
         return value
 
     def to_python(self, value):

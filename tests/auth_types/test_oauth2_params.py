@@ -56,7 +56,7 @@ def test_refusals_name_the_line(field, text, message):
 def test_a_document_gives_rows_and_a_malformed_row_is_refused():
     assert form(token_params=[{"name": "audience", "value": "x"}]).is_valid()
     bound = form(token_params=[{"name": "audience"}])
-    assert not bound.is_valid() and "Row 1" in " ".join(bound.error_list())
+    assert not bound.is_valid() and "Line 1" in " ".join(bound.error_list())
 
 
 def test_stored_configs_without_the_new_fields_stay_valid():
