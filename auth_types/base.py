@@ -270,6 +270,8 @@ def mask(value):
 
 
 def display_value(field, value):
+    if hasattr(field, "display"):
+        return field.display(value)
     choices = dict(getattr(field, "choices", ()) or ())
     if isinstance(value, bool):
         return "Yes" if value else "No"
