@@ -83,6 +83,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Outbound requests to 127.0.0.1 and plain http:// URLs: for local development and tests only.
 CONNECTORS_ALLOW_PRIVATE_NETWORKS = env_flag("CONNECTORS_ALLOW_PRIVATE_NETWORKS")
 CONNECTORS_ALLOW_INSECURE_HTTP = env_flag("CONNECTORS_ALLOW_INSECURE_HTTP")
+# Seconds an outbound keep-alive pool (one per scheme, host, port and checked addresses) is used before
+# its host is resolved and checked again (connectors_site/outbound_pools.py).
+CONNECTORS_POOL_MAX_AGE = env_number("CONNECTORS_POOL_MAX_AGE", 30)
 
 # Outbound timeouts, "CONNECT,READ" seconds (connectors_site/timeouts.py; gunicorn.conf.py reads the same).
 try:
