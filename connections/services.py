@@ -15,7 +15,7 @@ from builder.validators import link_name_from
 from connectors_site import outbound
 from connectors_site.crypto import is_undecryptable
 
-from . import masking, tokens
+from . import masking, tokens, usage
 from .models import Connection, ConnectionEvent
 
 logger = logging.getLogger(__name__)
@@ -143,10 +143,12 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
                                             **kwargs)
     response.masker = masker = _call_masker(used, response)
     error = "" if response.status_code < 400 else f"HTTP {response.status_code} {response.reason or ''}".strip()
-    _record_use(connection, started, status=response.status_code, error=masker.text(error))
-    connection.record_event(
-        Action.USED, user=user, detail=masker.text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
-    )
+    # A success with the status the connection already shows is buffered (connections.usage); an error or
+    # a change of status is written at once.
+    at_once = bool(error) or bool(connection.last_error) or response.status_code != connection.last_status
+    usage.record(connection, at=started, status=response.status_code, error=masker.text(error), user=user,
+                 detail=masker.text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
+                 at_once=at_once)
     return response
 
 
@@ -222,11 +224,8 @@ def _without_query(url):
 
 
 def _record_use(connection, at, *, status, error):
-    # A targeted UPDATE: concurrent calls must not overwrite each other's other fields.
-    fields = {"last_used_at": at, "last_status": status, "last_error": error[:500]}
-    Connection.objects.filter(pk=connection.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(connection, name, value)
+    # A targeted UPDATE, at once: concurrent calls must not overwrite each other's other fields.
+    usage.record(connection, at=at, status=status, error=error, detail=None, user=None, at_once=True)
 
 
 @dataclass

@@ -86,6 +86,11 @@ CONNECTORS_ALLOW_INSECURE_HTTP = env_flag("CONNECTORS_ALLOW_INSECURE_HTTP")
 # Seconds an outbound keep-alive pool (one per scheme, host, port and checked addresses) is used before
 # its host is resolved and checked again (connectors_site/outbound_pools.py).
 CONNECTORS_POOL_MAX_AGE = env_number("CONNECTORS_POOL_MAX_AGE", 30)
+# Usage of successful calls (last used, activity) is written in batches at most this often (seconds;
+# 0: at once), and activity lines of API calls are kept this many days, then counted per hour
+# (connections/usage.py).
+CONNECTORS_USAGE_FLUSH_SECONDS = env_number("CONNECTORS_USAGE_FLUSH_SECONDS", 1)
+CONNECTORS_ACTIVITY_RETENTION_DAYS = env_number("CONNECTORS_ACTIVITY_RETENTION_DAYS", 30)
 
 # Outbound timeouts, "CONNECT,READ" seconds (connectors_site/timeouts.py; gunicorn.conf.py reads the same).
 try:
