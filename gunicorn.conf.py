@@ -29,6 +29,6 @@ accesslog = "-"
 
 def worker_exit(server, worker):
     """Write the usage this worker buffered (connections/usage.py) before it exits: a clean stop loses none."""
-    from connections import usage
-
-    usage.buffer.flush()
+    usage = sys.modules.get("connections.usage")  # not loaded: nothing buffered
+    if usage is not None:
+        usage.buffer.flush()
