@@ -67,14 +67,18 @@ def document_for(spec, scheme):
         "test_request": find_test_request(spec, scheme),
     }
     base, template = server_url(spec), server_template(spec)
-    if template:
-        # The server's variables ({yourOktaDomain}) become connection variables: each end user gives their own.
-        connector["base_url"], connector["variables"] = template
-    elif base and not _url_problem(base):
+    if base and not _url_problem(base):
         connector["base_url"] = base
         others = _other_origins(spec, base)
         if others:
             connector["api_origins"] = others
+    if template:
+        # The server's host variables ({yourOktaDomain}) become connection variables: each end user gives their
+        # own, and the test request goes to the connection's own host (a path relative to the Base URL).
+        connector["base_url"], connector["variables"] = template
+        test = connector.get("test_request")
+        if test and base and test["url"].startswith(base.rstrip("/") + "/"):
+            test["url"] = test["url"][len(base.rstrip("/")):]
     documentation = _mapping(spec.get("externalDocs")).get("url")
     if isinstance(documentation, str) and documentation.startswith("https://") and len(documentation) <= 500 \
             and not _url_problem(documentation):

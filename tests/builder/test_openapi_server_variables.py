@@ -50,3 +50,11 @@ def test_the_document_round_trips_with_its_variables(builder_user):
                          builder_user)
     copy = import_document(connector_document(connector), user=builder_user)
     assert copy.variables == connector.variables and copy.base_url == "https://{tenant}.example.com"
+
+
+def test_the_test_request_goes_to_the_connections_own_host(builder_user):
+    document = openapi3({"bearer": {"type": "http", "scheme": "bearer"}},
+                        servers=[{"url": "https://{tenant}.zylker.com/api", "variables": {"tenant": {"default": "acme"}}}],
+                        paths={"/me": {"get": {"responses": {"200": {"description": "ok"}}}}})
+    connector = openapi.import_openapi(json.dumps(document), user=builder_user)
+    assert connector.base_url == "https://{tenant}.zylker.com/api" and connector.test_url == "/me"
