@@ -267,6 +267,9 @@ class ApiKey(AuthType):
     def auth(self, config, secrets, client=None):
         return ApiKeyAuth(parameter_rows(config), secrets)
 
+    def url_placeholders(self, config):
+        return [row["key"] for row in parameter_rows(config) if row.get("location") == PATH]
+
     def sensitive_names(self, config):
         # A path value has no name on the wire; it is masked as a secret value wherever it appears.
         return [row["key"] for row in parameter_rows(config) if row.get("location") != PATH]

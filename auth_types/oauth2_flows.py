@@ -44,7 +44,7 @@ def token_request(config, client, url, data, *, requested_scope, timeout=None,
     return oauth_tokens.token_credentials(
         response, url=url, requested_scope=requested_scope, expiry_seconds=config.get("expiry_seconds") or 3600,
         hidden=[*strategy.secret_values(config, client), *_sent_values(data), *hidden],
-        token_map=TokenMap.from_config(config),
+        token_map=TokenMap.from_config(config), keep=config.get("token_fields") or (),
     )
 
 

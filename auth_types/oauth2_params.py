@@ -50,6 +50,7 @@ class ParameterRowsField(forms.Field):
     def __init__(self, *, set_by_protocol=(), **kwargs):
         self.set_by_protocol = set(set_by_protocol)
         kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", [])  # none: a form shows its "Advanced" group closed for them
         super().__init__(**kwargs)
 
     def prepare_value(self, value):

@@ -149,14 +149,16 @@ def _refusal(endpoint, code, description, hidden):
     return f"The {endpoint} refused the request ({detail})."
 
 
-def token_credentials(response, *, url, requested_scope, expiry_seconds, hidden=(), now=None, token_map=None):
+def token_credentials(response, *, url, requested_scope, expiry_seconds, hidden=(), now=None, token_map=None,
+                      keep=()):
     """Return the credentials an OAuth2 token response holds, quirks of real providers included.
 
     {"access_token", "refresh_token" (when sent), "token_type", "expires_at" (epoch seconds),
     "scope" (what was granted; the requested scope when the answer names none),
     "requested_scope"}. `hidden` are the values sent (code, refresh token, secret, verifier)
     that no message may show. `token_map` (oauth2_token_map.TokenMap) says where the answer
-    holds them when not where RFC 6749 puts them.
+    holds them when not where RFC 6749 puts them. `keep` are paths of further string fields to
+    keep under "token_fields" (a connection variable such as Salesforce's instance_url).
     """
     token_map = token_map or TokenMap()
     body = raise_for_error(response, url=url, hidden=hidden)
@@ -180,6 +182,10 @@ def token_credentials(response, *, url, requested_scope, expiry_seconds, hidden=
         "scope": _granted_scope(token_map.beside_access_token(body, "scope"), requested_scope),
         "requested_scope": requested_scope,
     }
+    kept = {path: value_at(body, path) for path in keep}
+    kept = {path: value for path, value in kept.items() if isinstance(value, str) and value}
+    if kept:
+        credentials["token_fields"] = kept
     refresh_token = value_at(body, token_map.refresh_token)
     if isinstance(refresh_token, str) and refresh_token:
         credentials["refresh_token"] = refresh_token
