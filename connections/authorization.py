@@ -108,12 +108,17 @@ def authorization_complete(*, session, connector, user, params, redirect_uri):
                  connection_id=pending.connection_id)
 
 
-def authorization_direct(*, connector, user, name="", scopes=(), connection=None):
-    """Obtain a token without a redirect (client credentials); return the connection."""
+def authorization_direct(*, connector, user, name="", scopes=(), connection=None, values=None):
+    """Obtain a token without a redirect (client credentials, a service account); return the connection.
+
+    `values` are what the end user gave first when the type asks for any (its credential_form).
+    """
     if connector.kind.grant_kind(connector.kind_config) != DIRECT:
         raise AuthorizationFailed("This connector needs the provider's authorization pages.")
+    extra = {"values": values} if values is not None else {}
     try:
-        credentials = connector.kind.fetch_token(connector.kind_config, connector.secrets, scopes=list(scopes))
+        credentials = connector.kind.fetch_token(connector.kind_config, connector.secrets, scopes=list(scopes),
+                                                 **extra)
     except AuthError as error:
         raise AuthorizationFailed(str(error)) from None
     return _save(connector=connector, user=user, credentials=credentials, name=name,

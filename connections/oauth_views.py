@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from auth_types.base import REDIRECT
+from auth_types.base import DIRECT, REDIRECT
 from builder.models import Connector, Stage
 
 from . import authorization, services, tokens
@@ -48,7 +49,7 @@ def callback_uri(request, connector):
     return request.build_absolute_uri(connector.callback_path())
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
 class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
     """Add (or reauthorize) a connection whose credentials come from the provider."""
 
@@ -69,8 +70,19 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
     def form(self, data=None):
         return AuthorizeForm(data, connector=self.connector, connection=self.connection)
 
+    def credential_form(self, data=None, files=None):
+        """Return what a direct grant asks the end user for first (a key file), else None."""
+        config = self.connector.kind_config
+        kind = self.connector.kind
+        form_class = kind.credential_form(config) if kind.grant_kind(config) == DIRECT else None
+        if form_class is None:
+            return None
+        stored = self.connection.secrets if self.connection and not self.connection.needs_reconfiguration else {}
+        return form_class(data, files=files, config=self.connector.config, stored_secrets=stored, prefix="cred")
+
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", self.form())
+        kwargs.setdefault("credential_form", self.credential_form())
         kind = self.connector.kind
         return super().get_context_data(connector=self.connector, connection=self.connection,
                                         redirects=kind.grant_kind(self.connector.kind_config) == REDIRECT,
@@ -78,8 +90,11 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = self.form(request.POST)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+        credential_form = self.credential_form(request.POST, request.FILES)
+        if not form.is_valid() & (credential_form is None or credential_form.is_valid()):
+            return self.render_to_response(self.get_context_data(form=form, credential_form=credential_form),
+                                           status=400)
+        values = credential_form.secrets() if credential_form else None
         name, scopes = form.cleaned_data.get("name", ""), form.cleaned_data.get("scopes", [])
         try:
             if self.connector.kind.grant_kind(self.connector.kind_config) == REDIRECT:
@@ -89,10 +104,11 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
                     connection=self.connection)
                 return redirect(url)
             connection = authorization.authorization_direct(connector=self.connector, user=request.user, name=name,
-                                                            scopes=scopes, connection=self.connection)
+                                                            scopes=scopes, connection=self.connection, values=values)
         except authorization.AuthorizationFailed as error:
             form.add_error(None, str(error))
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form, credential_form=credential_form),
+                                           status=400)
         report_connected(request, connection)
         return redirect(connection)
 
