@@ -102,7 +102,9 @@ class AuthType:
     connection's (typed values, or tokens):
     grant_kind(config)       FORM (the user fills credential_form), REDIRECT (begin → provider
                              → complete) or DIRECT (fetch_token, no user interaction)
-    credential_form(config)  the CredentialForm class (FORM), else None
+    credential_form(config)  the CredentialForm class (FORM), else None; a DIRECT type may return one
+                             too: what the end user gives before the grant (a key file), passed
+                             to fetch_token as values=
     auth(config, credentials, client=)  a requests AuthBase applying the credentials; it may
                              answer a 401 challenge once (connectors_site.outbound)
     secret_values(config, credentials, client=)  every string never to be shown (incl. derived forms)
@@ -117,7 +119,7 @@ class AuthType:
     callback_denial(params)  the message when the callback reports a denial without a state the
                              flow can be found by (some OAuth1 providers), else None
     complete(config, client, *, flow, params, redirect_uri) -> credentials          (REDIRECT)
-    fetch_token(config, client, *, scopes) -> credentials                           (DIRECT)
+    fetch_token(config, client, *, scopes[, values]) -> credentials                 (DIRECT)
     can_refresh(config, credentials) -> bool
     refresh(config, client, credentials) -> credentials   (when can_refresh; keeps a refresh
                              token the provider did not replace)
@@ -150,7 +152,8 @@ class AuthType:
     # --- what the end user gives --------------------------------------------------------
 
     def grant_kind(self, config):
-        return FORM
+        """Return how a connection of this config gets its credentials; a type of one kind needs no override."""
+        return self.grant_kinds[0]
 
     def credential_form(self, config):
         """Return the CredentialForm class the end user fills (FORM); None for the other kinds."""

@@ -34,7 +34,8 @@ def protect_secret_fields(form, names, stored_secrets):
     """Never render the named fields' values; make them optional (blank keeps) when a value is stored."""
     for name in names:
         field = form.fields[name]
-        field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+        if not isinstance(field.widget, forms.FileInput):  # a file input never renders a value
+            field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
         if stored_secrets.get(name):
             field.required = False
             field.widget.attrs["placeholder"] = SECRET_PLACEHOLDER

@@ -9,11 +9,12 @@ from .aws_sigv4 import AwsSigV4
 from .basic import Basic
 from .checks import contract_problems
 from .digest import Digest
+from .jwt_bearer import JWTBearer
 from .bearer import BearerToken
 from .oauth1 import OAuth1
 from .oauth2 import OAuth2
 
-REGISTERED = (Basic, ApiKey, OAuth1, OAuth2, BearerToken, AwsSigV4, Digest)
+REGISTERED = (Basic, ApiKey, OAuth1, OAuth2, BearerToken, AwsSigV4, Digest, JWTBearer)
 
 
 class UnknownAuthType(LookupError):

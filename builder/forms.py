@@ -227,7 +227,7 @@ class ApiSettingsForm(forms.ModelForm):
 TestRequestForm = ApiSettingsForm  # the name it had while it held only the test request
 
 
-def security_forms(connector, data=None):
+def security_forms(connector, data=None, files=None):
     """Return {key: ConfigForm} for every auth type, the stored values on the connector's own type.
 
     Only the posted type's form is bound to `data`: the hidden panels of the other types would
@@ -239,6 +239,7 @@ def security_forms(connector, data=None):
         own = auth_type.key == connector.auth_type
         forms_by_key[auth_type.key] = auth_type.config_form(
             data if auth_type.key == chosen else None,
+            files if auth_type.key == chosen else None,
             prefix=auth_type.key,
             stored_config=connector.config if own else None,
             stored_secrets=connector.secrets if own else None,

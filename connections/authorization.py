@@ -122,13 +122,18 @@ def authorization_complete(*, session, connector, user, params, redirect_uri):
                  connection_id=pending.connection_id, variables=pending.variables)
 
 
-def authorization_direct(*, connector, user, name="", scopes=(), connection=None, variables=None):
-    """Obtain a token without a redirect (client credentials); return the connection."""
+def authorization_direct(*, connector, user, name="", scopes=(), connection=None, variables=None, values=None):
+    """Obtain a token without a redirect (client credentials, a service account); return the connection.
+
+    `values` are what the end user gave first when the type asks for any (its credential_form);
+    `variables` fill the connector's {placeholders}.
+    """
     if connector.kind.grant_kind(connector.kind_config) != DIRECT:
         raise AuthorizationFailed("This connector needs the provider's authorization pages.")
+    extra = {"values": values} if values is not None else {}
     try:
         credentials = connector.kind.fetch_token(_config(connector, variables), connector.secrets,
-                                                 scopes=list(scopes))
+                                                 scopes=list(scopes), **extra)
     except AuthError as error:
         raise AuthorizationFailed(str(error)) from None
     return _save(connector=connector, user=user, credentials=credentials, name=name,

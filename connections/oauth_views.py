@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from auth_types.base import REDIRECT
+from auth_types.base import DIRECT, REDIRECT
 from builder.models import Connector, Stage
 
 from . import authorization, services, tokens
@@ -49,7 +50,7 @@ def callback_uri(request, connector):
     return request.build_absolute_uri(connector.callback_path())
 
 
-@method_decorator(never_cache, name="dispatch")
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
 class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
     """Add (or reauthorize) a connection whose credentials come from the provider."""
 
@@ -73,9 +74,20 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
     def variables_form(self, data=None):
         return VariablesForm(data, connector=self.connector, values=self.connection.variables if self.connection else None)
 
+    def credential_form(self, data=None, files=None):
+        """Return what a direct grant asks the end user for first (a key file), else None."""
+        config = self.connector.kind_config
+        kind = self.connector.kind
+        form_class = kind.credential_form(config) if kind.grant_kind(config) == DIRECT else None
+        if form_class is None:
+            return None
+        stored = self.connection.secrets if self.connection and not self.connection.needs_reconfiguration else {}
+        return form_class(data, files=files, config=self.connector.config, stored_secrets=stored, prefix="cred")
+
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", self.form())
         kwargs.setdefault("variables_form", self.variables_form())
+        kwargs.setdefault("credential_form", self.credential_form())
         kind = self.connector.kind
         return super().get_context_data(connector=self.connector, connection=self.connection,
                                         redirects=kind.grant_kind(self.connector.kind_config) == REDIRECT,
@@ -83,23 +95,28 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form, variables_form = self.form(request.POST), self.variables_form(request.POST)
-        if not (form.is_valid() & variables_form.is_valid()):
-            return self.render_to_response(self.get_context_data(form=form, variables_form=variables_form), status=400)
+        credential_form = self.credential_form(request.POST, request.FILES)
+        if not (form.is_valid() & variables_form.is_valid()
+                & (credential_form is None or credential_form.is_valid())):
+            return self.render_to_response(self.get_context_data(
+                form=form, variables_form=variables_form, credential_form=credential_form), status=400)
+        values = credential_form.secrets() if credential_form else None
         name, scopes = form.cleaned_data.get("name", ""), form.cleaned_data.get("scopes", [])
-        values = {**(self.connection.variables if self.connection else {}), **variables_form.values()}
+        variables = {**(self.connection.variables if self.connection else {}), **variables_form.values()}
         try:
             if self.connector.kind.grant_kind(self.connector.kind_config) == REDIRECT:
                 url = authorization.authorization_begin(
                     session=request.session, connector=self.connector, user=request.user,
                     redirect_uri=callback_uri(request, self.connector), name=name, scopes=scopes,
-                    connection=self.connection, variables=values)
+                    connection=self.connection, variables=variables)
                 return redirect(url)
             connection = authorization.authorization_direct(connector=self.connector, user=request.user, name=name,
                                                             scopes=scopes, connection=self.connection,
-                                                            variables=values)
+                                                            variables=variables, values=values)
         except authorization.AuthorizationFailed as error:
             form.add_error(None, str(error))
-            return self.render_to_response(self.get_context_data(form=form, variables_form=variables_form),
+            return self.render_to_response(self.get_context_data(
+                form=form, variables_form=variables_form, credential_form=credential_form),
                                            status=400)
         report_connected(request, connection)
         return redirect(connection)

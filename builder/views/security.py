@@ -42,7 +42,7 @@ class SecurityView(ConnectorSectionMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         connector = self.get_connector()
         choice_form = AuthTypeChoiceForm(request.POST, connector=connector)
-        config_forms = security_forms(connector, request.POST)
+        config_forms = security_forms(connector, request.POST, request.FILES)
         test_form = ApiSettingsForm(request.POST, instance=connector)
         if choice_form.is_valid():
             auth_type = registry.get(choice_form.cleaned_data["auth_type"])
