@@ -78,7 +78,8 @@ def test_console_calls_while_the_token_endpoint_hangs_get_no_500(client, make_us
     process, base_url, log = start_gunicorn(environment)
     try:
         cookies = {"sessionid": client.cookies["sessionid"].value}
-        page = requests.get(f"{base_url}{connection.get_absolute_url()}", cookies=cookies, timeout=10)
+        # A worker's first request imports the URLconf (views, the API's schema): slow on a loaded machine.
+        page = requests.get(f"{base_url}{connection.get_absolute_url()}", cookies=cookies, timeout=120)
         assert page.status_code == 200
         cookies["csrftoken"] = page.cookies["csrftoken"]
         form = {"csrfmiddlewaretoken": form_fields(page.text)["csrfmiddlewaretoken"], "method": "GET",
