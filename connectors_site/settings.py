@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "auth_types",
     "builder",
     "connections",
+    "api",
 ]
 
 MIDDLEWARE = [
