@@ -18,6 +18,7 @@ and printed as min / median / max with its goal; a goal is met when the median m
 import io
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -250,6 +251,8 @@ def bench_rotation(user):
 
 
 def main():
+    # A SIGTERM (timeout, kill) ends the run through `finally`, so the upstream's gunicorn stops too.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(1))
     settings.ROOT_URLCONF = "bench.urls"
     clear_url_caches()
     print(f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} "
