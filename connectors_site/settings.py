@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "auth_types",
     "builder",
     "connections",
+    "huey.contrib.djhuey",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +157,31 @@ DATABASES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The task queue (Huey; README "Background jobs"): Redis when REDIS_URL is set (production, several
+# consumers or machines), otherwise a SQLite file beside the SQLite database (or in the project
+# folder), so that `make run` needs no server. jobs.queue's classes stamp periodic tasks with their
+# minute, which jobs.periodic uses to run each once however many consumers enqueue it.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+_sqlite_database = DATABASES["default"]["NAME"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else None
+CONNECTORS_QUEUE_FILE = os.environ.get("CONNECTORS_QUEUE_FILE") or str(
+    Path(_sqlite_database).with_name("huey.sqlite3") if _sqlite_database else BASE_DIR / "huey.sqlite3")
+HUEY = {
+    "name": os.environ.get("CONNECTORS_QUEUE_NAME", "connectors"),
+    "huey_class": "jobs.queue.RedisHuey" if REDIS_URL else "jobs.queue.SqliteHuey",
+    "connection": {"url": REDIS_URL} if REDIS_URL else {"filename": CONNECTORS_QUEUE_FILE},
+    # Tasks run in a consumer (python manage.py run_huey), never inside a web request: also in debug.
+    "immediate": env_flag("CONNECTORS_QUEUE_IMMEDIATE"),
+    "results": True,
+    "utc": True,
+    # The SQLite queue is polled: an idle consumer looks again at least every 2 s (Redis wakes it at once).
+    "consumer": {"workers": max(1, env_number("CONNECTORS_QUEUE_WORKERS", 4)), "worker_type": "thread",
+                 "periodic": True, "max_delay": 2.0},
+}
+# Proactive refresh: tokens expiring within this many seconds are refreshed every minute; a refresh
+# token not used for this many days is exercised (providers that rotate them let unused ones lapse; 0: never).
+CONNECTORS_REFRESH_WINDOW = env_number("CONNECTORS_REFRESH_WINDOW", 600)
+CONNECTORS_REFRESH_EXERCISE_DAYS = env_number("CONNECTORS_REFRESH_EXERCISE_DAYS", 7)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -262,5 +289,7 @@ LOGGING = {
         "requests_oauthlib": {"level": "WARNING"},
         "oauthlib": {"level": "WARNING"},
         "botocore": {"level": "WARNING"},
+        # The queue consumer's log (run_huey adds no handler of its own when this one is set).
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -1,0 +1,66 @@
+"""The queue: real consumer processes (SqliteHuey on the SQLite run, RedisHuey on the PostgreSQL run),
+periodic jobs once per tick however many consumers enqueue them."""
+
+import datetime
+import time
+
+import pytest
+from django.utils import timezone
+
+from connections.models import ConnectionEvent
+from jobs import tasks
+from jobs.models import PeriodicRun
+from tests.jobs.queue import consumers, wait_for
+
+TOKEN_PATH = "/o/token/"
+
+
+def refreshed(connection):
+    return connection.events.filter(action=ConnectionEvent.Action.REFRESHED).exists()
+
+
+@pytest.mark.django_db
+def test_a_periodic_job_runs_once_per_tick_however_often_it_is_enqueued():
+    tick = "2026-11-30T12:00:00"
+    assert tasks.proactive_refresh.call_local(tick=tick) == "0 due, 0 exercised"
+    assert tasks.proactive_refresh.call_local(tick=tick) is None  # another consumer's copy: skipped
+    assert tasks.proactive_refresh.call_local(tick="2026-11-30T12:01:00") == "0 due, 0 exercised"
+    runs = PeriodicRun.objects.filter(job="proactive_refresh")
+    assert [run.tick.isoformat() for run in runs] == ["2026-11-30T12:01:00+00:00", "2026-11-30T12:00:00+00:00"]
+    assert all(run.finished_at and run.outcome == "0 due, 0 exercised" for run in runs)
+
+
+@pytest.mark.django_db
+def test_old_claims_are_deleted_when_a_job_runs():
+    tasks.proactive_refresh.call_local(tick="2026-11-01T12:00:00")
+    tasks.proactive_refresh.call_local(tick="2026-11-30T12:00:00")
+    assert PeriodicRun.objects.filter(job="proactive_refresh").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_consumer_refreshes_a_token_due_soon(oauth2_connection, oauth2_provider):
+    connection = oauth2_connection(expires_in=300)
+    with consumers(1) as started:
+        # A consumer's scheduler enqueues the periodic jobs when it starts, then every minute.
+        wait_for(lambda: refreshed(connection), what="the proactive refresh", consumers=started)
+    assert oauth2_provider.counts().get(TOKEN_PATH, 0) == 1
+    connection.refresh_from_db()
+    assert connection.token_expires_at > timezone.now() + datetime.timedelta(minutes=30)
+    assert PeriodicRun.objects.filter(job="proactive_refresh").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_consumers_on_redis_run_each_periodic_job_once(oauth2_connection, oauth2_provider):
+    connection = oauth2_connection(expires_in=300)
+    # Both schedulers enqueue the periodic jobs as they start: start them well within one minute.
+    if timezone.now().second > 30:
+        time.sleep(61 - timezone.now().second)
+    with consumers(2, backend="redis") as started:
+        wait_for(lambda: refreshed(connection), what="the proactive refresh", consumers=started)
+        wait_for(lambda: sum(consumer.log().count("proactive_refresh for") for consumer in started),
+                 what="the second consumer's copy of the job", consumers=started)
+        logs = [consumer.log() for consumer in started]
+    assert sum(log.count("Executing jobs.tasks.proactive_refresh") for log in logs) == 2, logs
+    assert sum(log.count("already run by another consumer") for log in logs) == 1, logs
+    assert PeriodicRun.objects.filter(job="proactive_refresh").count() == 1
+    assert oauth2_provider.counts().get(TOKEN_PATH, 0) == 1
