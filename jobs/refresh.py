@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from auth_types.base import FORM
+from builder.models import Connector
 from connections import tokens
 from connections.errors import ConnectionNeedsReauthorization, ConnectionUnavailable, TokenRefreshFailed
 from connections.models import Connection, ConnectionEvent
@@ -36,9 +38,12 @@ def due_to_expire(within):
 
 
 def due_to_exercise(unused_for):
-    """Connected connections holding a refresh token not used for `unused_for` (providers that rotate
-    refresh tokens let an unused one lapse). Those that cannot refresh are skipped when refreshed."""
-    return (Connection.objects.filter(enabled=True, status=Connection.Status.CONNECTED)
+    """Connected connections of providers' tokens (not typed values) whose token was last issued longer
+    than `unused_for` ago (providers that rotate refresh tokens let an unused one lapse). Those that
+    hold no refresh token are skipped when refreshed."""
+    connectors = [connector.pk for connector in Connector.objects.all()
+                  if connector.kind.grant_kind(connector.kind_config) != FORM]
+    return (Connection.objects.filter(enabled=True, status=Connection.Status.CONNECTED, connector__in=connectors)
             .annotate(token_issued_at=Max("events__at", filter=Q(events__action__in=TOKEN_ISSUED)))
             .filter(Q(token_issued_at__lt=timezone.now() - unused_for) | Q(token_issued_at__isnull=True))
             .select_related("connector"))

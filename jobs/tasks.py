@@ -14,19 +14,22 @@ from .periodic import periodic_once
 
 @periodic_once(crontab(minute="*"))
 def proactive_refresh():
-    """Every minute: enqueue a refresh of each token due within the window, and of each refresh token
-    unused for CONNECTORS_REFRESH_EXERCISE_DAYS."""
+    """Every minute: enqueue a refresh of each token due within the window."""
     window = refresh.refresh_window()
     due = list(refresh.due_to_expire(window).values_list("pk", flat=True))
     for pk in due:
         refresh_connection(pk, within=window.total_seconds())
-    exercised = []
+    return f"{len(due)} due"
+
+
+@periodic_once(crontab(hour="3", minute="17"))
+def exercise_refresh_tokens():
+    """Daily: enqueue a refresh of each refresh token unused for CONNECTORS_REFRESH_EXERCISE_DAYS."""
     unused_for = refresh.exercise_after()
-    if unused_for:
-        exercised = [pk for pk in refresh.due_to_exercise(unused_for).values_list("pk", flat=True) if pk not in due]
-        for pk in exercised:
-            refresh_connection(pk, exercise=True)
-    return f"{len(due)} due, {len(exercised)} exercised"
+    pks = list(refresh.due_to_exercise(unused_for).values_list("pk", flat=True)) if unused_for else []
+    for pk in pks:
+        refresh_connection(pk, exercise=True)
+    return f"{len(pks)} exercised"
 
 
 @db_task()
