@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "connections",
     "huey.contrib.djhuey",
     "jobs",
+    "health",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +183,8 @@ HUEY = {
 # token not used for this many days is exercised (providers that rotate them let unused ones lapse; 0: never).
 CONNECTORS_REFRESH_WINDOW = env_number("CONNECTORS_REFRESH_WINDOW", 600)
 CONNECTORS_REFRESH_EXERCISE_DAYS = env_number("CONNECTORS_REFRESH_EXERCISE_DAYS", 7)
+# Health checks: minutes between two checks of a connection, unless its connector says otherwise (0: off).
+CONNECTORS_HEALTH_INTERVAL = env_number("CONNECTORS_HEALTH_INTERVAL", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

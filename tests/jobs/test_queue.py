@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from connections.models import ConnectionEvent
+from health.models import ConnectionHealth, HealthCheck
 from jobs import tasks
 from jobs.models import PeriodicRun
 from tests.jobs.queue import consumers, wait_for
@@ -38,11 +39,17 @@ def test_old_claims_are_deleted_when_a_job_runs():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_consumer_refreshes_a_token_due_soon(oauth2_connection, oauth2_provider):
+def test_a_real_consumer_refreshes_a_token_due_soon_and_checks_health(oauth2_connection, oauth2_provider):
     connection = oauth2_connection(expires_in=300)
+    type(connection.connector).objects.filter(pk=connection.connector_id).update(
+        test_url=oauth2_provider.resource_url)
+    ConnectionHealth.objects.create(connection=connection, next_check_at=timezone.now())  # due now
     with consumers(1) as started:
         # A consumer's scheduler enqueues the periodic jobs when it starts, then every minute.
         wait_for(lambda: refreshed(connection), what="the proactive refresh", consumers=started)
+        wait_for(lambda: HealthCheck.objects.filter(connection=connection).exists(), what="the health check",
+                 consumers=started)
+    assert HealthCheck.objects.get(connection=connection).outcome == HealthCheck.Outcome.OK
     assert oauth2_provider.counts().get(TOKEN_PATH, 0) == 1
     connection.refresh_from_db()
     assert connection.token_expires_at > timezone.now() + datetime.timedelta(minutes=30)
