@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "jobs",
     "health",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,22 @@ HUEY = {
 # token not used for this many days is exercised (providers that rotate them let unused ones lapse; 0: never).
 CONNECTORS_REFRESH_WINDOW = env_number("CONNECTORS_REFRESH_WINDOW", 600)
 CONNECTORS_REFRESH_EXERCISE_DAYS = env_number("CONNECTORS_REFRESH_EXERCISE_DAYS", 7)
+# Email (notifications): Django's SMTP backend with the SMTP_* settings below; in debug (make run) the
+# console backend prints each message instead. EMAIL_BACKEND overrides either.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("SMTP_HOST", "localhost")
+EMAIL_PORT = env_number("SMTP_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("SMTP_STARTTLS")
+EMAIL_USE_SSL = env_flag("SMTP_SSL")
+EMAIL_TIMEOUT = env_number("SMTP_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("CONNECTORS_EMAIL_FROM", "Custom Connectors <connectors@localhost>")
+# The address links in emails start with (the site as its users reach it).
+CONNECTORS_SITE_URL = os.environ.get("CONNECTORS_SITE_URL", "http://127.0.0.1:8000")
+# An owner is told when a connection has been Degraded this many minutes.
+CONNECTORS_NOTIFY_DEGRADED_AFTER = env_number("CONNECTORS_NOTIFY_DEGRADED_AFTER", 60)
 # Health checks: minutes between two checks of a connection, unless its connector says otherwise (0: off).
 CONNECTORS_HEALTH_INTERVAL = env_number("CONNECTORS_HEALTH_INTERVAL", 60)
 
