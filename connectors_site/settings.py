@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "jobs",
     "health",
     "notifications",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +201,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("CONNECTORS_EMAIL_FROM", "Custom Connectors 
 CONNECTORS_SITE_URL = os.environ.get("CONNECTORS_SITE_URL", "http://127.0.0.1:8000")
 # An owner is told when a connection has been Degraded this many minutes.
 CONNECTORS_NOTIFY_DEGRADED_AFTER = env_number("CONNECTORS_NOTIFY_DEGRADED_AFTER", 60)
+# Webhook deliveries: (connect, read) seconds before an attempt is given up (then retried later).
+try:
+    CONNECTORS_WEBHOOK_TIMEOUT = timeouts.from_env("CONNECTORS_WEBHOOK_TIMEOUT", (5.0, 10.0))
+except ValueError as _error:
+    raise ImproperlyConfigured(f"CONNECTORS_WEBHOOK_TIMEOUT: {_error}") from None
 # Health checks: minutes between two checks of a connection, unless its connector says otherwise (0: off).
 CONNECTORS_HEALTH_INTERVAL = env_number("CONNECTORS_HEALTH_INTERVAL", 60)
 

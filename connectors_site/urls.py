@@ -12,5 +12,6 @@ urlpatterns = [
     path("connectors/", include("builder.urls")),
     path("connections/", include("connections.urls")),
     path("accounts/notifications/", include("notifications.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),
 ]
