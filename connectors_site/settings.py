@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "health",
     "notifications",
     "webhooks",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,8 @@ try:
     CONNECTORS_WEBHOOK_TIMEOUT = timeouts.from_env("CONNECTORS_WEBHOOK_TIMEOUT", (5.0, 10.0))
 except ValueError as _error:
     raise ImproperlyConfigured(f"CONNECTORS_WEBHOOK_TIMEOUT: {_error}") from None
+# /metrics (Prometheus) is off unless this token is set; scrapers send it as a bearer token.
+CONNECTORS_METRICS_TOKEN = os.environ.get("CONNECTORS_METRICS_TOKEN", "")
 # Health checks: minutes between two checks of a connection, unless its connector says otherwise (0: off).
 CONNECTORS_HEALTH_INTERVAL = env_number("CONNECTORS_HEALTH_INTERVAL", 60)
 

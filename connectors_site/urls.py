@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from monitoring import views as monitoring
+
 from . import views
 
 urlpatterns = [
@@ -13,5 +15,7 @@ urlpatterns = [
     path("connections/", include("connections.urls")),
     path("accounts/notifications/", include("notifications.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("healthz", monitoring.healthz, name="healthz"),
+    path("metrics", monitoring.prometheus, name="metrics"),
     path("admin/", admin.site.urls),
 ]
