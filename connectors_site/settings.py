@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "notifications",
     "webhooks",
     "monitoring",
+    "reconnect",
 ]
 
 MIDDLEWARE = [

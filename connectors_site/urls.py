@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("connectors/", include("builder.urls")),
     path("connections/", include("connections.urls")),
+    path("connections/", include("reconnect.urls")),
     path("accounts/notifications/", include("notifications.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("healthz", monitoring.healthz, name="healthz"),
