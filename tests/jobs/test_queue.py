@@ -9,7 +9,10 @@ from django.utils import timezone
 
 from connections.models import ConnectionEvent
 from health.models import ConnectionHealth, HealthCheck
+from health import tasks as health_tasks
 from jobs import tasks
+from notifications import tasks as notification_tasks
+from webhooks import tasks as webhook_tasks
 from jobs.models import PeriodicRun
 from tests.jobs.queue import consumers, wait_for
 
@@ -59,15 +62,24 @@ def test_a_real_consumer_refreshes_a_token_due_soon_and_checks_health(oauth2_con
 @pytest.mark.django_db(transaction=True)
 def test_two_consumers_on_redis_run_each_periodic_job_once(oauth2_connection, oauth2_provider):
     connection = oauth2_connection(expires_in=300)
+    minute_tasks = (tasks.proactive_refresh, health_tasks.schedule_health_checks,
+                    notification_tasks.notify_connection_problems, webhook_tasks.retry_webhook_deliveries)
+    minute_jobs = [task.job for task in minute_tasks]
+
+    def skipped(logs, job):
+        return sum(log.count(f"{job} for ") for log in logs)
+
     # Both schedulers enqueue the periodic jobs as they start: start them well within one minute.
     if timezone.now().second > 30:
         time.sleep(61 - timezone.now().second)
     with consumers(2, backend="redis") as started:
         wait_for(lambda: refreshed(connection), what="the proactive refresh", consumers=started)
-        wait_for(lambda: sum(consumer.log().count("proactive_refresh for") for consumer in started),
-                 what="the second consumer's copy of the job", consumers=started)
+        wait_for(lambda: all(skipped([consumer.log() for consumer in started], job) for job in minute_jobs),
+                 what="the second consumer's copies of the jobs", consumers=started)
         logs = [consumer.log() for consumer in started]
-    assert sum(log.count("Executing jobs.tasks.proactive_refresh") for log in logs) == 2, logs
-    assert sum(log.count("already run by another consumer") for log in logs) == 1, logs
-    assert PeriodicRun.objects.filter(job="proactive_refresh").count() == 1
+    for task, job in zip(minute_tasks, minute_jobs):
+        assert sum(log.count(f"Executing {task.task_class.__module__}.{job}:") for log in logs) == 2, (job, logs)
+        assert skipped(logs, job) == 1, (job, logs)
+        assert PeriodicRun.objects.filter(job=job).count() == 1, job
     assert oauth2_provider.counts().get(TOKEN_PATH, 0) == 1
+
