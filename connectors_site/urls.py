@@ -18,5 +18,6 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     path("healthz", monitoring.healthz, name="healthz"),
     path("metrics", monitoring.prometheus, name="metrics"),
+    path("api-tokens/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
