@@ -152,7 +152,10 @@ def check(connection):
     result = HealthCheck.objects.create(
         connection=connection, checked_at=now, outcome=outcome, status_code=status_code, latency_ms=latency,
         error=services.connection_masker(connection).text(error)[:500])
-    record, _ = ConnectionHealth.objects.get_or_create(connection=connection, defaults={"next_check_at": now})
+    # Checked by hand (or first): its place in the schedule is the next slot of its connector's interval.
+    interval = interval_for(connector) or datetime.timedelta(hours=1)
+    record, _ = ConnectionHealth.objects.get_or_create(
+        connection=connection, defaults={"next_check_at": _slot_after(connection.pk, interval, now)})
     record.last_checked_at = now
     if outcome == Outcome.OK:
         record.failing_since = None
