@@ -3,7 +3,9 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-test.lock | sha1sum | cut -c1-12)
+# What is installed: the runtime lock (make run) or the test lock, a superset at the same versions (make test).
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml requirements-test.lock | sha1sum | cut -c1-12)
 # The tool that writes the lock files (`make lock`); installs come from the locks themselves.
 UV_VERSION ?= 0.13.9
 HOST ?= 127.0.0.1
@@ -20,7 +22,18 @@ $(STAMP): pyproject.toml requirements-test.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --no-deps --require-hashes -r requirements-test.lock
 	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
+
+# Only what running needs (requirements.lock): no Playwright, moto, httpbin... A venv that has the
+# test lock already has all of it (same versions), and make test later adds the rest.
+$(RUN_STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	@$(PYTHON) tools/lock.py check || { echo "*** Writing the lock files again (make lock); commit them."; \
+	  $(MAKE) --no-print-directory lock; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --no-deps --require-hashes -r requirements.lock
+	rm -f $(VENV)/.installed-run-*
+	touch $(RUN_STAMP)
 
 # Resolve pyproject.toml's dependencies again into requirements.lock and requirements-test.lock.
 lock:
@@ -31,15 +44,17 @@ lock:
 install: $(STAMP)
 
 # Local development: debug on, keys generated once into .dev-secrets.json, loopback and http allowed.
+# The web server and one queue consumer (the SQLite queue file beside db.sqlite3) run together;
+# Ctrl-C stops both (tools/serve.py).
 run: export DJANGO_DEBUG ?= 1
 run: export CONNECTORS_ALLOW_PRIVATE_NETWORKS ?= 1
 run: export CONNECTORS_ALLOW_INSECURE_HTTP ?= 1
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_builtin_connectors
 	$(PY) manage.py create_demo_admin
 	@echo "Sign in at http://$(HOST):$(PORT)/ as admin (password: DEMO_PASSWORD, default admin)."
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) tools/serve.py $(HOST):$(PORT)
 
 # Local OAuth2, OAuth1, httpbin and AWS (moto) servers to try every auth type against; see README.
 sandbox: $(STAMP)

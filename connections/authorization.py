@@ -38,6 +38,62 @@ class AuthorizationFailed(Exception):
         self.connection_id = connection_id
 
 
+class ConfirmationNeeded(Exception):
+    """The new credentials wait for the user's word (another provider account, say): send them to `url`."""
+
+    def __init__(self, url):
+        super().__init__(url)
+        self.url = url
+
+
+# Checks other apps register (in AppConfig.ready) to run before a connection's credentials are
+# replaced by new ones, and after any are saved: each is called as
+# check(session=, connector=, connection=, credentials=, user=) with `connection` None for a new one;
+# it may raise ConfirmationNeeded (only when replacing), and returns None or a callable to run
+# with the saved connection.
+CREDENTIAL_CHECKS = []
+
+
+def _checked(*, session, connector, connection_id, credentials, user):
+    connection = Connection.objects.filter(pk=connection_id, owner=user).first() if connection_id else None
+    return [after for check in CREDENTIAL_CHECKS
+            if (after := check(session=session, connector=connector, connection=connection,
+                               credentials=credentials, user=user))]
+
+
+def hold_for_confirmation(*, session, connector, connection, credentials, user, details):
+    """Keep new credentials (encrypted, ten minutes, this user and session) until confirmed; return the
+    token naming them."""
+    token = secrets.token_urlsafe(32)
+    PendingAuthorization.objects.create(
+        state_digest=_digest(token), session_digest=_session_digest(session, create=True), user=user,
+        connector=connector, connection=connection, flow={"confirm": credentials, "details": details})
+    return token
+
+
+def held(session, token, user):
+    """The held credentials' row (not used up), or None."""
+    session_digest = _session_digest(session)
+    if not token or not session_digest:
+        return None
+    pending = PendingAuthorization.objects.filter(
+        state_digest=_digest(token), session_digest=session_digest, user=user,
+        created_at__gt=timezone.now() - PendingAuthorization.LIFETIME).select_related("connection").first()
+    return pending if pending and not is_undecryptable(pending.flow) and "confirm" in pending.flow else None
+
+
+def confirm_held(*, session, token, user, replace):
+    """Replace the connection's credentials with the held ones (replace=True) or drop them; return the
+    connection (the caller records what the confirmation was about: the held `details`)."""
+    pending = held(session, token, user)
+    if pending is None or not _take_pending(session, token):
+        raise AuthorizationFailed("This confirmation is unknown, expired or already used. Reauthorize again.")
+    if not replace:
+        return pending.connection
+    return _save(connector=pending.connection.connector, user=user, credentials=pending.flow["confirm"], name="",
+                 connection_id=pending.connection_id)
+
+
 def _digest(value):
     return hashlib.sha256(value.encode()).hexdigest()
 
@@ -118,11 +174,17 @@ def authorization_complete(*, session, connector, user, params, redirect_uri):
                                     params=params, redirect_uri=redirect_uri)
     except (AuthError, AuthorizationFailed) as error:
         raise AuthorizationFailed(str(error), connection_id=pending.connection_id) from None
-    return _save(connector=connector, user=user, credentials=credentials, name=pending.name,
-                 connection_id=pending.connection_id, variables=pending.variables)
+    after = _checked(session=session, connector=connector, connection_id=pending.connection_id,
+                     credentials=credentials, user=user)
+    connection = _save(connector=connector, user=user, credentials=credentials, name=pending.name,
+                       connection_id=pending.connection_id, variables=pending.variables)
+    for step in after:
+        step(connection)
+    return connection
 
 
-def authorization_direct(*, connector, user, name="", scopes=(), connection=None, variables=None, values=None):
+def authorization_direct(*, connector, user, name="", scopes=(), connection=None, variables=None, values=None,
+                         session=None):
     """Obtain a token without a redirect (client credentials, a service account); return the connection.
 
     `values` are what the end user gave first when the type asks for any (its credential_form);
@@ -136,8 +198,14 @@ def authorization_direct(*, connector, user, name="", scopes=(), connection=None
                                                  scopes=list(scopes), **extra)
     except AuthError as error:
         raise AuthorizationFailed(str(error)) from None
-    return _save(connector=connector, user=user, credentials=credentials, name=name,
-                 connection_id=connection.pk if connection else None, variables=variables)
+    connection_id = connection.pk if connection else None
+    after = _checked(session=session, connector=connector, connection_id=connection_id, credentials=credentials,
+                     user=user)
+    connection = _save(connector=connector, user=user, credentials=credentials, name=name,
+                       connection_id=connection_id, variables=variables)
+    for step in after:
+        step(connection)
+    return connection
 
 
 @transaction.atomic

@@ -112,7 +112,10 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
                 return redirect(url)
             connection = authorization.authorization_direct(connector=self.connector, user=request.user, name=name,
                                                             scopes=scopes, connection=self.connection,
-                                                            variables=variables, values=values)
+                                                            variables=variables, values=values,
+                                                            session=request.session)
+        except authorization.ConfirmationNeeded as needed:
+            return redirect(needed.url)
         except authorization.AuthorizationFailed as error:
             form.add_error(None, str(error))
             return self.render_to_response(self.get_context_data(
@@ -131,6 +134,8 @@ class OAuthCallbackView(LoginRequiredMixin, View):
             connection = authorization.authorization_complete(
                 session=request.session, connector=connector, user=request.user, params=request.GET.dict(),
                 redirect_uri=callback_uri(request, connector))
+        except authorization.ConfirmationNeeded as needed:
+            response = redirect(needed.url)
         except authorization.AuthorizationFailed as error:
             messages.error(request, f"{connector.name}: {error}")
             response = redirect(self.try_again_url(request, connector, error))

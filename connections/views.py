@@ -16,6 +16,7 @@ from auth_types.base import FORM
 from builder.models import Connector, Stage
 from builder.views.mixins import BadRequestOnInvalidMixin
 from connectors_site import outbound
+from health.services import needs_attention
 
 from . import console, services
 from .forms import ConnectionNameForm, ConsoleForm, VariablesForm
@@ -39,7 +40,7 @@ class ConnectionListView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         own = Connection.objects.for_owner(self.request.user)
         self.connectors = Connector.objects.filter(connections__in=own).distinct().only("pk", "name")
-        connections = own.select_related("connector").defer("connector__logo", "connector__secrets")
+        connections = own.select_related("connector", "health").defer("connector__logo", "connector__secrets")
         self.q = self.request.GET.get("q", "").strip()
         if self.q:
             connections = connections.filter(name__icontains=self.q)
@@ -49,12 +50,15 @@ class ConnectionListView(LoginRequiredMixin, ListView):
         self.status_filter = self.request.GET.get("status", "")
         if self.status_filter in Connection.Status.values:
             connections = connections.filter(status=self.status_filter)
+        self.attention = self.request.GET.get("attention") == "1"
+        if self.attention:
+            connections = needs_attention(connections)
         return connections
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(q=self.q, connectors=self.connectors, statuses=Connection.Status.choices,
                                         connector_filter=self.connector_filter, status_filter=self.status_filter,
-                                        **kwargs)
+                                        attention=self.attention, **kwargs)
 
 
 @method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")

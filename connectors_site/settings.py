@@ -120,6 +120,13 @@ INSTALLED_APPS = [
     "builder",
     "connections",
     "api",
+    "huey.contrib.djhuey",
+    "jobs",
+    "health",
+    "notifications",
+    "webhooks",
+    "monitoring",
+    "reconnect",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +177,56 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The task queue (Huey; README "Background jobs"): Redis when REDIS_URL is set (production, several
+# consumers or machines), otherwise a SQLite file beside the SQLite database (or in the project
+# folder), so that `make run` needs no server. jobs.queue's classes stamp periodic tasks with their
+# minute, which jobs.periodic uses to run each once however many consumers enqueue it.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+_sqlite_database = DATABASES["default"]["NAME"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else None
+CONNECTORS_QUEUE_FILE = os.environ.get("CONNECTORS_QUEUE_FILE") or str(
+    Path(_sqlite_database).with_name("huey.sqlite3") if _sqlite_database else BASE_DIR / "huey.sqlite3")
+HUEY = {
+    "name": os.environ.get("CONNECTORS_QUEUE_NAME", "connectors"),
+    "huey_class": "jobs.queue.RedisHuey" if REDIS_URL else "jobs.queue.SqliteHuey",
+    "connection": {"url": REDIS_URL} if REDIS_URL else {"filename": CONNECTORS_QUEUE_FILE},
+    # Tasks run in a consumer (python manage.py run_huey), never inside a web request: also in debug.
+    "immediate": env_flag("CONNECTORS_QUEUE_IMMEDIATE"),
+    "results": True,
+    "utc": True,
+    # The SQLite queue is polled: an idle consumer looks again at least every 2 s (Redis wakes it at once).
+    "consumer": {"workers": max(1, env_number("CONNECTORS_QUEUE_WORKERS", 4)), "worker_type": "thread",
+                 "periodic": True, "max_delay": 2.0},
+}
+# Proactive refresh: tokens expiring within this many seconds are refreshed every minute; a refresh
+# token not used for this many days is exercised (providers that rotate them let unused ones lapse; 0: never).
+CONNECTORS_REFRESH_WINDOW = env_number("CONNECTORS_REFRESH_WINDOW", 600)
+CONNECTORS_REFRESH_EXERCISE_DAYS = env_number("CONNECTORS_REFRESH_EXERCISE_DAYS", 7)
+# Email (notifications): Django's SMTP backend with the SMTP_* settings below; in debug (make run) the
+# console backend prints each message instead. EMAIL_BACKEND overrides either.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("SMTP_HOST", "localhost")
+EMAIL_PORT = env_number("SMTP_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("SMTP_STARTTLS")
+EMAIL_USE_SSL = env_flag("SMTP_SSL")
+EMAIL_TIMEOUT = env_number("SMTP_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("CONNECTORS_EMAIL_FROM", "Custom Connectors <connectors@localhost>")
+# The address links in emails start with (the site as its users reach it).
+CONNECTORS_SITE_URL = os.environ.get("CONNECTORS_SITE_URL", "http://127.0.0.1:8000")
+# An owner is told when a connection has been Degraded this many minutes.
+CONNECTORS_NOTIFY_DEGRADED_AFTER = env_number("CONNECTORS_NOTIFY_DEGRADED_AFTER", 60)
+# Webhook deliveries: (connect, read) seconds before an attempt is given up (then retried later).
+try:
+    CONNECTORS_WEBHOOK_TIMEOUT = timeouts.from_env("CONNECTORS_WEBHOOK_TIMEOUT", (5.0, 10.0))
+except ValueError as _error:
+    raise ImproperlyConfigured(f"CONNECTORS_WEBHOOK_TIMEOUT: {_error}") from None
+# /metrics (Prometheus) is off unless this token is set; scrapers send it as a bearer token.
+CONNECTORS_METRICS_TOKEN = os.environ.get("CONNECTORS_METRICS_TOKEN", "")
+# Health checks: minutes between two checks of a connection, unless its connector says otherwise (0: off).
+CONNECTORS_HEALTH_INTERVAL = env_number("CONNECTORS_HEALTH_INTERVAL", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -277,5 +334,7 @@ LOGGING = {
         "requests_oauthlib": {"level": "WARNING"},
         "oauthlib": {"level": "WARNING"},
         "botocore": {"level": "WARNING"},
+        # The queue consumer's log (run_huey adds no handler of its own when this one is set).
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

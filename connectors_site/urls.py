@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from api.v1 import api as api_v1
+from monitoring import views as monitoring
 
 from . import views
 
@@ -13,6 +14,11 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("connectors/", include("builder.urls")),
     path("connections/", include("connections.urls")),
+    path("connections/", include("reconnect.urls")),
+    path("accounts/notifications/", include("notifications.urls")),
+    path("webhooks/", include("webhooks.urls")),
+    path("healthz", monitoring.healthz, name="healthz"),
+    path("metrics", monitoring.prometheus, name="metrics"),
     path("api-tokens/", include("api.urls")),
     path("api/v1/", api_v1.urls),
     path("admin/", admin.site.urls),

@@ -22,6 +22,7 @@ from django.utils import timezone
 from connections.models import Connection
 from connectors_site import outbound, timeouts
 from tests.connections.oauth_helpers import authorize_oauth2, oauth2_connector
+from tests.jobs.queue import database_url
 from tests.peers.oauth_fixtures import form_fields
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +62,7 @@ def start_gunicorn(environment):
 
 @pytest.mark.django_db(transaction=True)
 def test_console_calls_while_the_token_endpoint_hangs_get_no_500(client, make_user, oauth2_provider):
-    if db.vendor == "sqlite" and db.is_in_memory_db():
+    if db.vendor == "sqlite":
         pytest.skip("gunicorn needs a database another process can open: this runs on PostgreSQL.")
     user = make_user("gunicorn-user")
     client.force_login(user)
@@ -71,10 +72,8 @@ def test_console_calls_while_the_token_endpoint_hangs_get_no_500(client, make_us
     connector.config = {**connector.config, "refresh_url": oauth2_provider.fault_url("token-slow", seconds=30)}
     connector.save()
     Connection.objects.filter(pk=connection.pk).update(token_expires_at=timezone.now())
-    settings = db.settings_dict
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "CONNECTORS_TOKEN_TIMEOUT": "1,2",
-                   "DATABASE_URL": f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:"
-                                   f"{settings['PORT'] or 5432}/{settings['NAME']}"}
+                   "DATABASE_URL": database_url()}
     process, base_url, log = start_gunicorn(environment)
     try:
         cookies = {"sessionid": client.cookies["sessionid"].value}

@@ -88,6 +88,14 @@ class OAuth2Peer:
     def add_redirect_uri(self, uri):
         return self._admin("set-redirect-uris", uris=uri, mode="add")["redirect_uris"]
 
+    def as_another_account(self, username):
+        """Return this peer as seen by another account (created now): sign in with it at the consent page."""
+        import dataclasses
+
+        password = secrets.token_urlsafe(12)
+        self._admin("add-user", username=username, password=password)
+        return dataclasses.replace(self, username=username, password=password)
+
     def set_access_token_ttl(self, seconds):
         """Give tokens issued from now on this lifetime; return the previous one."""
         return self._admin("configure", access_token_ttl=seconds)["previous"]

@@ -27,5 +27,6 @@ urlpatterns = [
     path("faults/counts/reset/", faults.reset_counts),
     path("faults/set-redirect-uris/", views.set_redirect_uris),
     path("faults/configure/", views.configure),
+    path("faults/add-user/", views.add_user),
     path("faults/expire-tokens/", views.expire_tokens),
 ]

@@ -120,6 +120,17 @@ def set_redirect_uris(request):
 
 
 @_admin_only
+def add_user(request):
+    """Create (or reset the password of) another account, to authorize as someone else."""
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username=request.POST["username"])
+    user.set_password(request.POST["password"])
+    user.save()
+    return JsonResponse({"username": user.username})
+
+
+@_admin_only
 def configure(request):
     """Change the lifetime of the access tokens issued from now on, or (authorization_response_iss=1|0)
     whether authorization responses carry iss (RFC 9207) and discovery says so."""

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from .models import ConnectionHealth, HealthCheck, HealthPolicy
+
+
+@admin.register(HealthPolicy)
+class HealthPolicyAdmin(admin.ModelAdmin):
+    list_display = ["connector", "interval_minutes"]
+    autocomplete_fields = ["connector"]
+
+
+@admin.register(ConnectionHealth)
+class ConnectionHealthAdmin(admin.ModelAdmin):
+    list_display = ["connection", "last_checked_at", "failing_since", "next_check_at"]
+    list_filter = [("failing_since", admin.EmptyFieldListFilter)]
+    readonly_fields = ["connection", "last_checked_at", "failing_since"]
+    search_fields = ["connection__name", "connection__link_name"]
+
+
+@admin.register(HealthCheck)
+class HealthCheckAdmin(admin.ModelAdmin):
+    list_display = ["connection", "checked_at", "outcome", "status_code", "latency_ms", "error"]
+    list_filter = ["outcome"]
+    search_fields = ["connection__name", "connection__link_name"]
+    readonly_fields = ["connection", "checked_at", "outcome", "status_code", "latency_ms", "error"]
+
+    def has_add_permission(self, request):
+        return False

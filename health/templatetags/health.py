@@ -1,0 +1,34 @@
+from django import template
+
+from health import chart, services
+
+register = template.Library()
+
+BADGE_CSS = {
+    services.Health.CONNECTED: "text-bg-success",
+    services.Health.DEGRADED: "text-bg-warning",
+    services.Health.NEEDS_REAUTHORIZATION: "text-bg-danger",
+    services.Health.DISABLED: "text-bg-secondary",
+    services.Health.REVOKED: "text-bg-secondary",
+}
+
+
+@register.inclusion_tag("health/_badge.html")
+def health_badge(connection):
+    health = services.health_of(connection)
+    return {"health": health, "css": BADGE_CSS[health]}
+
+
+@register.inclusion_tag("health/_connection_health.html")
+def connection_health(connection):
+    health = services.health_of(connection)
+    record = services.health_record(connection)
+    checks = services.recent_checks(connection)
+    passed = sum(1 for check in checks if check.ok)
+    return {
+        "connection": connection, "health": health, "css": BADGE_CSS[health], "record": record,
+        "checks": checks, "passed": passed, "bars": chart.bars(checks), "width": chart.WIDTH, "height": chart.HEIGHT,
+        "last": checks[-1] if checks else None,
+        "checked": bool(services.interval_for(connection.connector)),
+        "next_refresh_at": services.next_refresh_at(connection),
+    }
