@@ -132,6 +132,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the NUL refusal: an error answered to an /api/ address is a problem detail (api/middleware.py).
+    "api.middleware.ApiProblemsMiddleware",
     "connectors_site.middleware.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

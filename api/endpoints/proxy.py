@@ -78,6 +78,7 @@ def _relay(connection, response):
             logger.warning("Proxy stream ended early: %s", error)
 
     answer = StreamingHttpResponse(body(), status=response.status_code, reason=response.reason or None)
+    answer.proxied = True  # the third party's answer, passed on as it is (api.middleware)
     # The masker of the credentials the call used, when the call path gives one; else the connection's.
     masker = getattr(response, "masker", None) or services.connection_masker(connection)
     for name, value in proxy.response_headers(response, masker):

@@ -200,3 +200,9 @@ def test_every_auth_type_works_through_the_proxy_at_its_real_server(request, cli
     assert connection.last_status == 200
     for secret in data.values():
         assert secret not in str(response.items())
+
+
+def test_the_apis_own_error_answers_pass_unchanged(api, connection):
+    response = api.get(f"proxy/{connection.link_name}/missing")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+    assert body_of(response) == b"<h1>no such page</h1>"

@@ -68,6 +68,9 @@ class Upstream:
     def _away(self, request):
         return Response("", status=302, headers={"Location": "http://127.0.0.2:9/elsewhere"})
 
+    def _missing(self, request):
+        return Response("<h1>no such page</h1>", status=404, content_type="text/html")
+
     def _slow(self, request):
         time.sleep(float(request.args.get("seconds", "3")))
         return Response("late")
