@@ -22,6 +22,7 @@ CR, CW = Scope.CONNECTORS_READ, Scope.CONNECTORS_WRITE
 # (method, path as the schema has it, the scope it needs, a body)
 OPERATIONS = [
     ("get", "/api/v1/connections", R, None),
+    ("get", "/api/v1/connectable-connectors", R, None),
     ("post", "/api/v1/connections", W, {"connector": "x"}),
     ("get", "/api/v1/connections/{link_name}", R, None),
     ("patch", "/api/v1/connections/{link_name}", W, {}),
