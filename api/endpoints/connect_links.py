@@ -63,7 +63,7 @@ def connect_link_create(request, payload: ConnectLinkIn):
     return Status(201, _out(link, url=url))
 
 
-@router.get("/connect-links/{uuid:link_id}", response={200: ConnectLinkOut, **ERRORS},
+@router.get("/connect-links/{link_id}", response={200: ConnectLinkOut, **ERRORS},
             summary="Poll a connect link for its result")
 def connect_link_read(request, link_id: uuid.UUID):
     require(request, Scope.CONNECTIONS_READ)
