@@ -7,7 +7,9 @@ every scope and its user builds connectors, so the operations themselves are rea
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -25,7 +27,18 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def token_header(make_user, settings):
+def keep_the_test_transaction():
+    """As Django's test client does: the start and end of a request must not close the test's database connection
+    (schemathesis calls the WSGI application itself; on PostgreSQL that would end the test transaction)."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def token_header(make_user, settings, keep_the_test_transaction):
     settings.CONNECTORS_API_RATE_LIMIT = "0/0"
     _, text = PersonalAccessToken.issue(user=make_user("machine", builder=True), name="schemathesis",
                                         scopes=Scope.values, expires_at=None)
