@@ -2,6 +2,7 @@
 
 from ninja.security import HttpBearer
 
+from . import ratelimit
 from .models import token_from_text
 from .problems import Problem
 from .scopes import BUILDER_SCOPES
@@ -21,6 +22,10 @@ class TokenAuth(HttpBearer):
             raise Problem(401, f"This API token expired at {found.expires_at:%Y-%m-%d %H:%M} UTC.", headers=CHALLENGE)
         if not found.user.is_active:
             raise Problem(401, "The account of this API token is deactivated.", headers=CHALLENGE)
+        try:
+            ratelimit.check(found)
+        except ratelimit.RateLimited as error:
+            raise Problem(429, str(error), headers={"Retry-After": str(error.retry_after)}) from None
         found.touch()
         request.user = found.user
         return found

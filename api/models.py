@@ -1,8 +1,10 @@
 """Personal access tokens: a program acts as its user, within the token's scopes."""
 
+import datetime
 import hashlib
 import hmac
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -116,3 +118,85 @@ def token_from_text(text):
     if token is None or not hmac.compare_digest(token.secret_digest, digest(secret)):
         return None
     return token
+
+
+class ConnectLink(models.Model):
+    """A single-use link that takes the signed-in user who opens it to a connector's Add Connection.
+
+    Made by a program (POST /api/v1/connect-links) for one of its users; the program polls it for
+    the result. Only a digest of the secret in its URL is kept. The first signed-in user to open it
+    claims it; it is void 30 minutes after it was made, and used up once a connection is made.
+    """
+
+    LIFETIME = datetime.timedelta(minutes=30)
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not opened yet"
+        OPENED = "opened", "Opened; no connection made yet"
+        CONNECTED = "connected", "Connection made"
+        EXPIRED = "expired", "Expired"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    secret_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.ForeignKey(PersonalAccessToken, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    connector = models.ForeignKey("builder.Connector", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    opened_at = models.DateTimeField(null=True, blank=True)
+    connection = models.ForeignKey("connections.Connection", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Connect link to {self.connector_id} ({self.public_id})"
+
+    @classmethod
+    def issue(cls, *, user, token, connector):
+        """Create a link; return (link, the secret for its URL, not kept anywhere)."""
+        secret = secrets.token_urlsafe(32)
+        now = timezone.now()
+        link = cls.objects.create(created_by=user, token=token, connector=connector, secret_digest=digest(secret),
+                                  created_at=now, expires_at=now + cls.LIFETIME)
+        return link, secret
+
+    @classmethod
+    def find(cls, secret):
+        return cls.objects.select_related("connector").filter(secret_digest=digest(secret or "")).first()
+
+    @property
+    def is_expired(self):
+        return timezone.now() >= self.expires_at
+
+    def result(self):
+        """Return the link's status, finding the connection its opener made since opening it."""
+        if self.connection_id is None and self.opened_by_id:
+            from connections.models import Connection
+
+            made = (Connection.objects.filter(owner_id=self.opened_by_id, connector_id=self.connector_id,
+                                              created_at__gte=self.opened_at, created_at__lt=self.expires_at)
+                    .exclude(status=Connection.Status.PENDING).order_by("created_at").first())
+            if made is not None:
+                ConnectLink.objects.filter(pk=self.pk, connection__isnull=True).update(connection=made)
+                self.connection = made
+        if self.connection_id:
+            return self.Status.CONNECTED
+        if self.is_expired:
+            return self.Status.EXPIRED
+        return self.Status.OPENED if self.opened_by_id else self.Status.PENDING
+
+
+class RateWindow(models.Model):
+    """Calls a token made in one rate-limit window (the database's limiter, without Redis)."""
+
+    token = models.ForeignKey(PersonalAccessToken, on_delete=models.CASCADE, related_name="+")
+    window_start = models.BigIntegerField()  # the window's start, in seconds since the epoch
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "window_start"], name="one_rate_window_per_token")]

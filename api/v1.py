@@ -6,7 +6,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from . import problems
 from .authentication import TokenAuth
-from .endpoints import connections, connectors
+from .endpoints import connect_links, connections, connectors, proxy
 
 DESCRIPTION = """Manage connectors and connections and call APIs through connections, as a program.
 
@@ -37,6 +37,8 @@ api = Api(
 )
 api.add_router("", connections.router)
 api.add_router("", connectors.router)
+api.add_router("", proxy.router)
+api.add_router("", connect_links.router)
 
 
 @api.exception_handler(problems.Problem)

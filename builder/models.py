@@ -174,6 +174,8 @@ class Connector(models.Model):
         """Return whether the API's answer is this connector's expiry signal (refresh, or reauthorize)."""
         if response.status_code in statuses(self.expiry_statuses):
             return True
+        if getattr(response, "body_pending", False):
+            return False  # a streamed body not read yet (the proxy's): only its status is looked at
         return body_matches(response.content, self.expiry_body_field, self.expiry_body_value)
 
     def set_logo(self, png_bytes):

@@ -118,7 +118,7 @@ def _masker(connector, secrets):
 
 
 def connection_request(connection, method, url, *, params=None, headers=None, data=None, json=None, user=None,
-                       timeout=None):
+                       timeout=None, stream=False, allow_redirects=True):
     """Call `url` through `connection` with its authentication applied; record the outcome.
 
     A token due to expire is refreshed first. After the connector's expiry signal (a 401 by
@@ -137,6 +137,8 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     kwargs = {"params": params, "headers": headers, "data": data, "json": json}
     if timeout:
         kwargs["timeout"] = timeout
+    if stream or not allow_redirects:  # the proxy's: outbound.send() documents both
+        kwargs.update(stream=stream, allow_redirects=allow_redirects)
     url = connection_url(connection, url)
     if not api_origins.is_api_url(connection.connector, url, connection.variables):
         # Allowed by the builder only (connection_url refuses otherwise): no credentials at all.
@@ -206,6 +208,7 @@ def _after_expiry_signal(connection, response, method, url, started, *, user, us
     stale_token = connection.connector.kind.token_identity(connection.secrets)
     try:
         if connection.can_refresh:
+            response.close()  # a streamed answer holds its connection until closed
             tokens.connection_refresh(connection, user=user, stale_token=stale_token)
             return _send(connection, method, url, started, user=user, used=used, **kwargs)
         reason = (f"the provider no longer accepts its token (HTTP {response.status_code} from "

@@ -81,13 +81,17 @@ class OutboundConnectionError(OutboundError):
 
 
 def send(method, url, *, params=None, headers=None, data=None, json=None, auth=None, timeout=(5, 30),
-         max_bytes=MAX_BYTES, allow_redirects=True, max_redirects=5, tls=None) -> requests.Response:
+         max_bytes=MAX_BYTES, allow_redirects=True, max_redirects=5, tls=None, stream=False) -> requests.Response:
     """Send one request through the guard and return the response with its body read.
 
     ``timeout`` is ``(connect, read)`` in seconds, or one number for both; the read
     timeout also bounds the time the whole body may take to arrive. ``data`` should be
     replayable (dict, list of pairs, str or bytes) as a 307/308 sends it again. With
     ``allow_redirects=False`` a 3xx response is returned as it is.
+    With ``stream=True`` the final response's body is not read (unless it is small, at most
+    STREAM_READ_AHEAD bytes declared): ``response.body_pending`` is then True and
+    ``stream_body(response, max_bytes=...)`` yields it chunk by chunk under the cap and the
+    read timeout; the caller must close the response.
     Raise an ``OutboundError`` subclass on any failure.
     """
     _read_timeout(timeout)
@@ -98,16 +102,17 @@ def send(method, url, *, params=None, headers=None, data=None, json=None, auth=N
     with guard.guarded_session() as session:
         while True:
             _check_scheme(hop.url)
-            response = _send_hop(session, hop, timeout, max_bytes, tls)
+            response = _send_hop(session, hop, timeout, max_bytes, tls, stream=stream)
             answer = None if answered else _challenge_answer(hop, response)
             if answer is not None:
                 answered = True
-                history.append(response)
+                history.append(_read_now(response, timeout, max_bytes))
                 hop = answer
                 continue
             if not (allow_redirects and response.is_redirect):
                 response.history = history
                 return response
+            _read_now(response, timeout, max_bytes)
             if len(history) >= max_redirects:
                 raise OutboundError(f"{_safe(url)} redirected more than {max_redirects} times.")
             history.append(response)
@@ -188,8 +193,8 @@ def _check_scheme(url):
 
 # --- one hop ---------------------------------------------------------------------------
 
-def _send_hop(session, hop, timeout, max_bytes, tls=None):
-    """Send one request without following redirects and read its body under the cap."""
+def _send_hop(session, hop, timeout, max_bytes, tls=None, *, stream=False):
+    """Send one request without following redirects and read its body under the cap (unless streaming)."""
     request = requests.Request(hop.method, hop.url, params=hop.params, headers=hop.headers,
                                data=hop.data, json=hop.json, auth=hop.auth)
     try:
@@ -202,12 +207,54 @@ def _send_hop(session, hop, timeout, max_bytes, tls=None):
         # http.client encodes header values as Latin-1: anything else cannot be sent.
         raise OutboundError(f"The request to {_safe(hop.url)} has a header that cannot be sent "
                             "(HTTP headers are Latin-1).") from None
+    response.body_pending = False
+    if stream and not _small(response):
+        response.body_pending = True
+        return response
+    return _read_now(response, timeout, max_bytes)
+
+
+# A streamed response declaring at most this many bytes is read at once (an error body, say).
+STREAM_READ_AHEAD = 64 * 1024
+
+
+def _small(response):
+    declared = response.headers.get("Content-Length", "")
+    return response.request.method == "HEAD" or (declared.isdigit() and int(declared) <= STREAM_READ_AHEAD)
+
+
+def _read_now(response, timeout, max_bytes):
+    """Read a response's body under the cap and close it (nothing to do when it was read already)."""
+    if getattr(response, "_content_consumed", False):
+        return response
+    response.body_pending = False
     try:
         response._content = _read_capped(response, max_bytes, _read_timeout(timeout))
         response._content_consumed = True  # iter_content() then serves the body read here
     finally:
         response.close()
     return response
+
+
+def stream_body(response, *, max_bytes):
+    """Yield a streamed response's decoded body chunk by chunk; raise ResponseTooLarge past max_bytes and
+    OutboundTimeout when the server stops sending for the read timeout. Close the response at the end."""
+    if not getattr(response, "body_pending", False):
+        yield from ([response.content] if response.content else [])
+        return
+    url, total = response.url, 0
+    try:
+        while chunk := response.raw.read1(CHUNK_SIZE, decode_content=True):
+            total += len(chunk)
+            if total > max_bytes:
+                raise ResponseTooLarge(f"The response from {_safe(url)} is larger than {_size(max_bytes)}.")
+            yield chunk
+    except ReadTimeoutError:
+        raise OutboundTimeout(f"{_safe(url)} stopped sending its response.") from None
+    except (HTTPError, OSError):
+        raise OutboundConnectionError(f"The connection to {_safe(url)} broke while reading the response.") from None
+    finally:
+        response.close()
 
 
 def _read_timeout(timeout):

@@ -3,6 +3,7 @@
 import datetime
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -98,6 +99,21 @@ try:
 except ValueError as _error:
     raise ImproperlyConfigured(f"CONNECTORS_TOKEN_TIMEOUT: {_error}") from None
 
+# The API's proxy (README "API"): its timeouts, the most it streams back, the longest Retry-After it
+# waits out itself when the caller asks it to retry.
+try:
+    CONNECTORS_PROXY_TIMEOUT = timeouts.from_env("CONNECTORS_PROXY_TIMEOUT", (5.0, 60.0))
+except ValueError as _error:
+    raise ImproperlyConfigured(f"CONNECTORS_PROXY_TIMEOUT: {_error}") from None
+CONNECTORS_PROXY_MAX_BYTES = env_number("CONNECTORS_PROXY_MAX_BYTES", 100 * 1024 * 1024)
+CONNECTORS_PROXY_RETRY_MAX_WAIT = env_number("CONNECTORS_PROXY_RETRY_MAX_WAIT", 10)
+# API calls per token: "CALLS/SECONDS" (0/0: no limit), counted in Redis when REDIS_URL is set.
+CONNECTORS_API_RATE_LIMIT = os.environ.get("CONNECTORS_API_RATE_LIMIT", "600/60").strip()
+if not re.fullmatch(r"\d+/\d+", CONNECTORS_API_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"CONNECTORS_API_RATE_LIMIT must be CALLS/SECONDS (600/60), not {CONNECTORS_API_RATE_LIMIT!r}.")
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -131,6 +147,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the NUL refusal: an error answered to an /api/ address is a problem detail (api/middleware.py).
+    "api.middleware.ApiProblemsMiddleware",
     "connectors_site.middleware.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

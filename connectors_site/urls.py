@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api import views as api_views
 from api.v1 import api as api_v1
 from monitoring import views as monitoring
 
@@ -21,5 +22,6 @@ urlpatterns = [
     path("metrics", monitoring.prometheus, name="metrics"),
     path("api-tokens/", include("api.urls")),
     path("api/v1/", api_v1.urls),
+    path("connect/<str:secret>/", api_views.ConnectLinkView.as_view(), name="connect_link"),
     path("admin/", admin.site.urls),
 ]

@@ -259,3 +259,62 @@ def connection_delete(request, link_name: str):
     require(request, Scope.CONNECTIONS_WRITE)
     services.connection_delete(connection=own(request, link_name), user=request.auth.user)
     return Status(204, None)
+
+
+class CredentialField(Schema):
+    name: str = Field(description="The key to send in `credentials`")
+    label: str
+    secret: bool
+    required: bool
+    help_text: str
+
+
+class ConnectableOut(Schema):
+    id: int
+    link_name: str
+    name: str
+    description: str
+    grant: str = Field(description="form: send credentials (POST /connections); direct: no values needed; "
+                                   "redirect: the provider's pages (make a connect link)")
+    fields: list[CredentialField]
+    scopes: list[dict[str, str]]
+
+
+class ConnectablePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    links: Links
+    results: list[ConnectableOut]
+
+
+def _connectable(connector):
+    kind = connector.kind
+    grant = kind.grant_kind(connector.kind_config)
+    form_class = kind.credential_form(connector.config) if grant == FORM else None
+    fields = []
+    if form_class is not None:
+        form = form_class(config=connector.config)
+        fields = [{"name": name, "label": str(field.label or name), "secret": name in form.secret_fields,
+                   "required": field.required, "help_text": str(field.help_text or "")}
+                  for name, field in form.fields.items()]
+    return {"id": connector.pk, "link_name": connector.link_name, "name": connector.name,
+            "description": connector.description, "grant": grant, "fields": fields,
+            "scopes": [{"name": scope.name, "value": scope.value} for scope in connector.scopes.all()]}
+
+
+class ConnectableFilters(Schema):
+    q: str | None = Field(None, description="Search in names and link names", max_length=100)
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+@router.get("/connectable-connectors", response={200: ConnectablePage, **ERRORS},
+            summary="The Ready connectors you may add a connection to, and what each asks for")
+def connectable_list(request, filters: Query[ConnectableFilters]):
+    require(request, Scope.CONNECTIONS_READ)
+    connectors = (Connector.objects.visible_to(request.auth.user).filter(stage=Stage.READY).exclude(auth_type="")
+                  .defer("logo", "secrets").prefetch_related("scopes").search(filters.q))
+    page = page_of(request, connectors, page=filters.page, page_size=filters.page_size)
+    page["results"] = [_connectable(connector) for connector in page["results"]]
+    return page

@@ -20,7 +20,8 @@ class ApiClient:
         url = path if path.startswith("/") else f"/api/v1/{path}"
         if body is not None:
             kwargs.update(data=json.dumps(body), content_type="application/json")
-        return getattr(self.client, method)(url, headers=self.headers, **kwargs)
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return getattr(self.client, method)(url, headers=headers, **kwargs)
 
     def get(self, path, **kwargs):
         return self._call("get", path, **kwargs)

@@ -168,3 +168,13 @@ def test_the_lists_query_count_is_flat_as_rows_grow(api_as, end_user, basic_conn
     Connection.objects.bulk_create(
         Connection(connector=connectors[n % 5], owner=end_user, name=f"B{n}", link_name=f"b{n}") for n in range(40))
     assert queries() == few
+
+
+def test_a_program_learns_what_each_ready_connector_asks_for(api_as, end_user, basic_connector, make_connector):
+    make_connector("Draft only")
+    page = api_as(end_user).get("connectable-connectors").json()
+    assert [c["link_name"] for c in page["results"]] == [basic_connector.link_name]
+    only = page["results"][0]
+    assert only["grant"] == "form"
+    assert [(f["name"], f["label"], f["secret"]) for f in only["fields"]] == [("username", "Account", False),
+                                                                             ("password", "Secret word", True)]

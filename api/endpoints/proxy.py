@@ -1,0 +1,98 @@
+"""/api/v1/proxy/<connection link name>/<path>: call the connector's API through the connection."""
+
+import logging
+import time
+
+from django.http import StreamingHttpResponse
+from ninja import Router
+
+from connections import services
+from connections.errors import ConnectionUnavailable, DestinationRefused
+from connectors_site import outbound
+
+from .. import proxy
+from ..authentication import require
+from ..problems import Problem
+from ..scopes import Scope
+from .common import error_responses
+from .connections import own
+
+logger = logging.getLogger(__name__)
+router = Router(tags=["proxy"])
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+DESCRIPTION = (
+    "Any method. The request goes to the connector's Base URL joined with `path` (it cannot leave it), with "
+    "the query string, the body and an allowlist of headers (" + ", ".join(proxy.REQUEST_HEADERS) + "), and "
+    "the connection's authentication applied. The answer comes back as the API gave it (status, headers "
+    "without hop-by-hop or credential headers, the body streamed). `X-Proxy-Retry: N` (at most "
+    f"{proxy.MAX_RETRIES}) retries a 429 or 503 after its Retry-After, when that is short enough. "
+    "Problems of the proxy itself are problem details; the API's own answers are passed on whatever they are."
+)
+
+
+def _call(request, link_name, path):
+    """Return (connection, the upstream's response, its body not read yet)."""
+    require(request, Scope.PROXY)
+    connection = own(request, link_name)
+    try:
+        url = proxy.target_url(connection.connector.base_url, path, request.META.get("QUERY_STRING", ""),
+                               raw_path=request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or "")
+    except proxy.PathRefused as error:
+        raise Problem(400, str(error), errors=[{"detail": str(error), "parameter": "path"}]) from None
+    body = request.body or None
+    retries = proxy.retries_asked(request.headers)
+    request.auth.count_proxy_call()
+    while True:
+        response = _send(request, connection, url, body)
+        wait = proxy.retry_after_seconds(response)
+        if not (retries and response.status_code in proxy.RETRY_STATUSES and wait is not None
+                and wait <= proxy.retry_wait_cap()):
+            return connection, response
+        retries -= 1
+        response.close()
+        time.sleep(wait)
+
+
+def _send(request, connection, url, body):
+    try:
+        return services.connection_request(
+            connection, request.method, url, headers=proxy.request_headers(request.headers), data=body,
+            user=request.auth.user, timeout=proxy.timeout(), stream=True, allow_redirects=False)
+    except DestinationRefused as error:
+        raise Problem(400, str(error)) from None
+    except ConnectionUnavailable as error:
+        raise Problem(409, str(error)) from None
+    except outbound.OutboundTimeout as error:
+        raise Problem(504, str(error)) from None
+    except outbound.OutboundError as error:
+        raise Problem(502, str(error)) from None
+
+
+def _relay(connection, response):
+    """Stream the upstream's answer; a failure mid-body can only end the stream (the status is sent)."""
+    def body():
+        try:
+            yield from outbound.stream_body(response, max_bytes=proxy.max_bytes())
+        except outbound.OutboundError as error:
+            logger.warning("Proxy stream ended early: %s", error)
+
+    answer = StreamingHttpResponse(body(), status=response.status_code, reason=response.reason or None)
+    answer.proxied = True  # the third party's answer, passed on as it is (api.middleware)
+    # The masker of the credentials the call used, when the call path gives one; else the connection's.
+    masker = getattr(response, "masker", None) or services.connection_masker(connection)
+    for name, value in proxy.response_headers(response, masker):
+        answer[name] = value
+    return answer
+
+
+@router.api_operation(METHODS, "/proxy/{link_name}/{path:path}", response=error_responses(409, 502, 504),
+                      summary="Call the API through a connection", description=DESCRIPTION)
+def proxy_call(request, link_name: str, path: str):
+    return _relay(*_call(request, link_name, path))
+
+
+@router.api_operation(METHODS, "/proxy/{link_name}/", response=error_responses(409, 502, 504),
+                      summary="Call the API's Base URL itself through a connection", description=DESCRIPTION)
+def proxy_call_base(request, link_name: str):
+    return _relay(*_call(request, link_name, ""))
