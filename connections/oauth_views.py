@@ -71,7 +71,8 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
         return AuthorizeForm(data, connector=self.connector, connection=self.connection)
 
     def variables_form(self, data=None):
-        return VariablesForm(data, connector=self.connector, values=self.connection.variables if self.connection else None)
+        values = self.connection.variables if self.connection else None
+        return VariablesForm(data, connector=self.connector, values=values)
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", self.form())

@@ -131,7 +131,8 @@ def server_template(spec):
     authority, slash, path = rest.partition("/")
     if not sep or "{" not in authority:
         return None  # the host is fixed: the server's defaults fill the rest (server_url)
-    template = scheme + sep + re.sub(r"\{([^{}/]+)\}", replace, authority) + slash + re.sub(r"\{([^{}]*)\}", default, path)
+    authority = re.sub(r"\{([^{}/]+)\}", replace, authority)
+    template = scheme + sep + authority + slash + re.sub(r"\{([^{}]*)\}", default, path)
     if template.startswith("//"):
         template = "https:" + template
     try:
