@@ -24,6 +24,9 @@ MAX_EXPIRY_SECONDS = 366 * 24 * 3600
 
 class OAuth2ConfigForm(ConfigForm):
     secret_fields = ("client_secret",)
+    advanced_fields = ("pkce", "issuer", "require_iss", "expiry_seconds", "bearer_name", "authorization_params",
+                       "token_params", "token_body", "access_token_field", "refresh_token_field", "expiry_field",
+                       "expiry_format")
 
     grant_type = forms.ChoiceField(
         label="Grant Type", choices=GRANT_TYPES, initial=AUTHORIZATION_CODE,
