@@ -24,7 +24,9 @@ MAX_EXPIRY_SECONDS = 366 * 24 * 3600
 
 class OAuth2ConfigForm(ConfigForm, client_auth_strategies.ClientAuthFields):
     secret_fields = ("client_secret", *client_auth_strategies.ClientAuthFields.secret_fields)
-    advanced_fields = ("pkce", "issuer", "require_iss", "expiry_seconds", "bearer_name")
+    advanced_fields = ("pkce", "issuer", "require_iss", "expiry_seconds", "bearer_name", "authorization_params",
+                       "token_params", "token_body", "access_token_field", "refresh_token_field", "expiry_field",
+                       "expiry_format")
     # The strategies' own fields follow the Client Authentication choice.
     field_order = ("grant_type", "client_id", "client_secret", "client_auth",
                    *client_auth_strategies.ClientAuthFields.base_fields)

@@ -121,7 +121,9 @@ class VariablesForm(forms.Form):
                 try:
                     cleaned[name] = variables.clean_value(definition, cleaned[name])
                 except variables.VariableProblem as error:
-                    self.add_error(name, str(error))
+                    # Shown beside the field (and in the summary under its label): without the label again.
+                    message = str(error).removeprefix(f"{definition['label']}: ")
+                    self.add_error(name, message[:1].upper() + message[1:])
         return cleaned
 
     def values(self):

@@ -78,7 +78,8 @@ class Connection(models.Model):
     @property
     def variable_rows(self):
         """Return (label, value) of the connector's connection variables, as this connection holds them."""
-        return [(definition.get("label") or definition.get("name"), (self.variables or {}).get(definition.get("name"), ""))
+        values = self.variables or {}
+        return [(definition.get("label") or definition.get("name"), values.get(definition.get("name"), ""))
                 for definition in self.connector.variables or [] if isinstance(definition, dict)]
 
     @property

@@ -72,7 +72,8 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
         return AuthorizeForm(data, connector=self.connector, connection=self.connection)
 
     def variables_form(self, data=None):
-        return VariablesForm(data, connector=self.connector, values=self.connection.variables if self.connection else None)
+        values = self.connection.variables if self.connection else None
+        return VariablesForm(data, connector=self.connector, values=values)
 
     def credential_form(self, data=None, files=None):
         """Return what a direct grant asks the end user for first (a key file), else None."""

@@ -131,7 +131,8 @@ def server_template(spec):
     authority, slash, path = rest.partition("/")
     if not sep or "{" not in authority:
         return None  # the host is fixed: the server's defaults fill the rest (server_url)
-    template = scheme + sep + re.sub(r"\{([^{}/]+)\}", replace, authority) + slash + re.sub(r"\{([^{}]*)\}", default, path)
+    authority = re.sub(r"\{([^{}/]+)\}", replace, authority)
+    template = scheme + sep + authority + slash + re.sub(r"\{([^{}]*)\}", default, path)
     if template.startswith("//"):
         template = "https:" + template
     try:
@@ -169,8 +170,13 @@ def server_warnings(spec):
     """Return what the admin should know about the document's servers: a placeholder host, no usable URL."""
     warnings = []
     base, first = server_url(spec), _list(spec.get("servers"))[:1]
-    why = placeholder_host(spec)
-    if base and why:
+    why, template = placeholder_host(spec), server_template(spec)
+    if template:
+        listed = ", ".join(f"{{{variable['name']}}}" for variable in template[1])
+        warnings.append(f"The document's server URL has its host in variables: the Base URL is {template[0]}, and "
+                        f"{listed} {'are connection variables' if len(template[1]) > 1 else 'is a connection variable'}"
+                        " each end user gives at Add Connection.")
+    elif base and why:
         warnings.append(f"The document's server URL {base} has a placeholder host ({why}): it is the connector's "
                         "Base URL until you enter your API's real one in Security.")
     elif not base and first and not _is_swagger2(spec):

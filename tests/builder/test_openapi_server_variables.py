@@ -54,7 +54,8 @@ def test_the_document_round_trips_with_its_variables(builder_user):
 
 def test_the_test_request_goes_to_the_connections_own_host(builder_user):
     document = openapi3({"bearer": {"type": "http", "scheme": "bearer"}},
-                        servers=[{"url": "https://{tenant}.zylker.com/api", "variables": {"tenant": {"default": "acme"}}}],
+                        servers=[{"url": "https://{tenant}.zylker.com/api",
+                                  "variables": {"tenant": {"default": "acme"}}}],
                         paths={"/me": {"get": {"responses": {"200": {"description": "ok"}}}}})
     connector = openapi.import_openapi(json.dumps(document), user=builder_user)
     assert connector.base_url == "https://{tenant}.zylker.com/api" and connector.test_url == "/me"

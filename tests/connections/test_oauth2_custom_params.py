@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from connections import services
 from connections.models import Connection
-from tests.connections.oauth_helpers import authorize_oauth2, callback_from, oauth2_connector, query, start_authorization
+from tests.connections.oauth_helpers import (authorize_oauth2, callback_from, oauth2_connector, query,
+                                             start_authorization)
 from tests.peers.oauth_fixtures import approve_oauth2_consent
 
 pytestmark = pytest.mark.django_db
