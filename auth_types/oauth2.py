@@ -27,6 +27,7 @@ class OAuth2ConfigForm(ConfigForm, client_auth_strategies.ClientAuthFields):
     # The strategies' own fields follow the Client Authentication choice.
     field_order = ("grant_type", "client_id", "client_secret", "client_auth",
                    *client_auth_strategies.ClientAuthFields.base_fields)
+    advanced_fields = ("pkce", "issuer", "require_iss", "expiry_seconds", "bearer_name")
 
     grant_type = forms.ChoiceField(
         label="Grant Type", choices=GRANT_TYPES, initial=AUTHORIZATION_CODE,
