@@ -25,3 +25,10 @@ timeout = timeouts.worker_timeout()
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
+
+
+def worker_exit(server, worker):
+    """Write the usage this worker buffered (connections/usage.py) before it exits: a clean stop loses none."""
+    usage = sys.modules.get("connections.usage")  # not loaded: nothing buffered
+    if usage is not None:
+        usage.buffer.flush()

@@ -1,9 +1,12 @@
 """Show a request or response without the credentials it carries."""
 
 import base64
+import collections
 import functools
+import hashlib
 import json
 import re
+import threading
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 MASK = "••••••••"
@@ -17,6 +20,8 @@ class Masker:
     Building one compiles a pattern per value (about 1.4 µs per character); ``merged`` combines
     maskers without compiling anything again.
     """
+
+    version = None  # set by MaskerCache: the digest of what it hides
 
     def __init__(self, secret_values=(), sensitive_names=()):
         self.values = frozenset(value for value in secret_values if value and len(value) >= 4)
@@ -79,6 +84,41 @@ class Masker:
         # urlencode would percent-encode the mask itself (its safe= takes ASCII only).
         masked_query = urlencode(query).replace(quote_plus(MASK), MASK) if query else parts.query
         return self.text(urlunsplit(parts._replace(query=masked_query)))
+
+
+def version_of(*parts):
+    """Return a digest naming what a masker built from `parts` (JSON data) hides: its secrets version."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class MaskerCache:
+    """Maskers by version (version_of what they hide), the most recently used kept; thread-safe."""
+
+    def __init__(self, size=1024):
+        self.size = size
+        self._items = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version, build):
+        """Return the masker of `version`, calling build() to make it when it is not kept."""
+        with self._lock:
+            masker = self._items.get(version)
+            if masker is not None:
+                self._items.move_to_end(version)
+                return masker
+        masker = build()
+        masker.version = version
+        with self._lock:
+            masker = self._items.setdefault(version, masker)  # another thread's, if it was first
+            self._items.move_to_end(version)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return masker
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
 
 
 def _longest_first(patterns):

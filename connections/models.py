@@ -103,7 +103,8 @@ class ConnectionEvent(models.Model):
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="events")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    # A default rather than auto_now_add: usage written in batches keeps the time of each call.
+    at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=16, choices=Action.choices)
     detail = models.CharField(max_length=500, blank=True)
 
@@ -112,6 +113,21 @@ class ConnectionEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ConnectionUsageHour(models.Model):
+    """Calls through a connection in one hour, for activity older than the retention (connections.usage)."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="usage_hours")
+    hour = models.DateTimeField()
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-hour"]
+        constraints = [models.UniqueConstraint(fields=["connection", "hour"], name="one_usage_row_per_hour")]
+
+    def __str__(self):
+        return f"{self.calls} calls at {self.hour:%Y-%m-%d %H:00}"
 
 
 class ConsoleRequest(models.Model):

@@ -113,6 +113,7 @@ class ConnectionDetailView(OwnConnectionMixin, DetailView):
             kwargs["console_form"] = ConsoleForm(initial=initial)
         kwargs["recent_requests"] = console.recent_requests(self.object, masker)
         kwargs["events"] = self.object.events.select_related("user")[:20]
+        kwargs["usage_hours"] = self.object.usage_hours.all()[:48]
         return super().get_context_data(**kwargs)
 
 

@@ -2,11 +2,13 @@
 
 ``connectors_site.outbound.send()`` makes every connection through ``guarded_session()``:
 
-* The guard runs inside the connection: the host name is resolved once, every resolved
-  address is checked, and the socket connects to one of the very addresses that were
-  checked. A DNS answer that changes between the check and the connect (rebinding) cannot
-  slip through, because there is no second lookup. TLS still sends SNI for, and verifies
-  the certificate against, the host name of the URL, and the Host header keeps it too.
+* The guard runs when a route's keep-alive pool is made (outbound_pools): the host name is
+  resolved once, every resolved address is checked, and every connection of that pool
+  connects to one of the very addresses that were checked. A DNS answer that changes between
+  the check and a connect (rebinding) cannot slip through, because there is no second lookup;
+  a route expires after CONNECTORS_POOL_MAX_AGE seconds and is then resolved and checked
+  again. TLS still sends SNI for, and verifies the certificate against, the host name of the
+  URL, and the Host header keeps it too.
 * Loopback (127.0.0.0/8, ::1, ``localhost``) is allowed only while the setting
   ``CONNECTORS_ALLOW_PRIVATE_NETWORKS`` is on (tests and local development); every other
   private or special range stays blocked even then. The setting is read on every call.
@@ -18,10 +20,12 @@ fixes) it lets IPv4-compatible (``::7f00:1``), SIIT (``::ffff:0:7f00:1``) and si
 networks; and it leaves redirects to requests, which keeps headers added by ``auth``
 across hosts and checks no scheme per hop. Wrapping it would have meant replacing its
 core, so this module holds its own small guard at the urllib3 level: a connection class
-whose ``_new_conn`` connects to the pre-validated address.
+whose ``_new_conn`` connects to the pre-validated addresses.
 """
 
+import collections
 import dataclasses
+import functools
 import ipaddress
 import socket
 import sys
@@ -29,17 +33,17 @@ import sys
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ProtocolError
 from urllib3.util.connection import allowed_gai_family
+from urllib3.util.retry import Retry
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 # outbound and this module import each other (outbound's send() uses the guarded session, the
 # guard raises outbound's BlockedDestination and logs to outbound's logger): both look the
 # other's names up when they run, so either module may be imported first.
-from connectors_site import outbound, special_addresses
+from connectors_site import outbound, outbound_pools, special_addresses
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -102,20 +106,16 @@ def _embedded_ipv4(ip):
         yield ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
 
 
-class _GuardedConnectionMixin:
-    """Connect only to an address the guard validated, from the guard's single lookup."""
+class _PinnedConnectionMixin:
+    """Connect only to the addresses the guard checked when the pool was made, never resolving again."""
 
-    def __init__(self, *args, guard, **kwargs):
-        self._guard = guard
+    def __init__(self, *args, entries, **kwargs):
+        self._entries = entries
         super().__init__(*args, **kwargs)
 
     def _new_conn(self):
-        try:
-            entries = self._guard.resolve(self._dns_host, self.port)
-        except socket.gaierror as exc:
-            raise NameResolutionError(self.host, self, exc) from exc
         error = None
-        for family, socktype, proto, _, sockaddr in entries:
+        for family, socktype, proto, _, sockaddr in self._entries:
             sock = socket.socket(family, socktype, proto)
             try:
                 for option in self.socket_options or ():
@@ -136,57 +136,103 @@ class _GuardedConnectionMixin:
         raise NewConnectionError(self, f"Failed to establish a new connection: {error}") from error
 
 
-class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
+class _PinnedHTTPConnection(_PinnedConnectionMixin, HTTPConnection):
     pass
 
 
-class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
+class _PinnedHTTPSConnection(_PinnedConnectionMixin, HTTPSConnection):
     pass
 
 
-class _GuardedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
+class _PinnedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _PinnedHTTPConnection
 
 
-class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
+class _PinnedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _PinnedHTTPSConnection
 
 
-class _GuardedPoolManager(PoolManager):
-    """A PoolManager whose pools make guarded connections."""
-
-    def __init__(self, *, guard, **kwargs):
-        super().__init__(**kwargs)
-        self._guard = guard
-        self.pool_classes_by_scheme = {"http": _GuardedHTTPConnectionPool, "https": _GuardedHTTPSConnectionPool}
-
-    def _new_pool(self, scheme, host, port, request_context=None):
-        context = dict(self.connection_pool_kw if request_context is None else request_context)
-        context["guard"] = self._guard  # passed on by the pool to every connection it makes
-        return super()._new_pool(scheme, host, port, context)
+def _pinned_pool(guard, scheme, host, port, context):
+    """Return a pool for the route whose connections go only to the addresses the guard checks now."""
+    kwargs = {"ssl_context": context} if scheme == "https" else {}
+    pool_class = _PinnedHTTPSConnectionPool if scheme == "https" else _PinnedHTTPConnectionPool
+    pool = pool_class(host, port, maxsize=outbound_pools.MAX_CONNECTIONS, block=False, **kwargs)
+    # The pool's host is normalised (an IPv6 literal without brackets): that is the name resolved.
+    pool.conn_kw["entries"] = guard.resolve(pool.host, port)
+    return pool
 
 
-class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, guard):
-        self._guard = guard
-        super().__init__(max_retries=0)
+class _RetryDroppedConnection(Retry):
+    """Send an idempotent request once more when its connection was dropped before any answer (a kept-alive
+    connection the server closed meanwhile). Everything else fails as requests' default (Retry(0, read=False))
+    makes it fail: no new connection after a failed connect, a timeout or a TLS failure raised as it is."""
 
-    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
-        self._pool_connections, self._pool_maxsize, self._pool_block = connections, maxsize, block
-        self.poolmanager = _GuardedPoolManager(guard=self._guard, num_pools=connections, maxsize=maxsize,
-                                               block=block, **pool_kwargs)
+    def _is_read_error(self, err):
+        return isinstance(err, ProtocolError)
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if error is not None and not isinstance(error, ProtocolError) and not self._is_connection_error(error):
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class _PooledAdapter(HTTPAdapter):
+    """Send through the process's pools (outbound_pools), one per route, each pinned to checked addresses.
+
+    ``cert`` (requests' argument for client certificates) carries the call's TLSOptions, or None.
+    """
+
+    def __init__(self):
+        super().__init__(pool_connections=1, pool_maxsize=1,
+                         max_retries=_RetryDroppedConnection(total=1, connect=0, read=1, redirect=0, status=0,
+                                                             other=0, raise_on_redirect=False))
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        guard = _Guard(allow_loopback=bool(settings.CONNECTORS_ALLOW_PRIVATE_NETWORKS))  # read on every call
+        try:
+            return outbound_pools.pools.pool_for(request.url, allow_loopback=guard.allow_loopback, tls=cert,
+                                                 make=functools.partial(_pinned_pool, guard))
+        except socket.gaierror:
+            raise outbound.OutboundConnectionError(
+                f"The host name of {outbound._safe(request.url)} could not be resolved.") from None
+
+    def cert_verify(self, conn, url, verify, cert):
+        """Leave the pool as it is: its SSL context (one per process) verifies, with the CA bundle loaded once."""
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):
         # A proxy's pools would connect without the guard; trust_env=False keeps them away.
         raise outbound.BlockedDestination("Outbound requests do not go through proxies.")
 
+    def close(self):
+        """Leave the shared pools open (outbound_pools.pools.close() closes them)."""
+
+
+_ADAPTER = _PooledAdapter()
+
+
+class _CallSession(requests.Session):
+    """A Session for one call: its own cookies, the shared pooled adapter.
+
+    requests.Session() would mount two adapters with pools of their own; this sets the same attributes
+    (a test compares them with requests') and mounts the shared adapter only.
+    """
+
+    def __init__(self):
+        self.headers = requests.utils.default_headers()
+        self.auth = None
+        self.proxies = {}
+        self.hooks = requests.hooks.default_hooks()
+        self.params = {}
+        self.stream = False
+        self.verify = True
+        self.cert = None
+        self.max_redirects = requests.models.DEFAULT_REDIRECT_LIMIT
+        # No proxies, .netrc credentials or CA bundle from the environment.
+        self.trust_env = False
+        self.cookies = requests.cookies.cookiejar_from_dict({})
+        self.adapters = collections.OrderedDict([("https://", _ADAPTER), ("http://", _ADAPTER)])
+
 
 def guarded_session():
-    """Return a requests Session that only makes guarded connections."""
-    session = requests.Session()
-    # No proxies, .netrc credentials or CA bundle from the environment.
-    session.trust_env = False
-    adapter = _GuardedAdapter(_Guard(allow_loopback=bool(settings.CONNECTORS_ALLOW_PRIVATE_NETWORKS)))
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+    """Return a requests Session for one call that only makes guarded connections, from the shared pools."""
+    return _CallSession()

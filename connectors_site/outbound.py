@@ -35,6 +35,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import HTTPError, NameResolutionError, ReadTimeoutError
 
 from connectors_site import guard
+from connectors_site.outbound_pools import TLSOptions
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class _WithoutQueryStrings(logging.Filter):
 logging.getLogger("urllib3.connectionpool").addFilter(_WithoutQueryStrings())
 
 __all__ = ["OutboundError", "BlockedDestination", "ResponseTooLarge", "OutboundTimeout",
-           "OutboundConnectionError", "send"]
+           "OutboundConnectionError", "TLSOptions", "send"]
 
 MAX_BYTES = 10 * 1024 * 1024
 CHUNK_SIZE = 64 * 1024
@@ -80,7 +81,7 @@ class OutboundConnectionError(OutboundError):
 
 
 def send(method, url, *, params=None, headers=None, data=None, json=None, auth=None, timeout=(5, 30),
-         max_bytes=MAX_BYTES, allow_redirects=True, max_redirects=5) -> requests.Response:
+         max_bytes=MAX_BYTES, allow_redirects=True, max_redirects=5, tls=None) -> requests.Response:
     """Send one request through the guard and return the response with its body read.
 
     ``timeout`` is ``(connect, read)`` in seconds, or one number for both; the read
@@ -97,7 +98,7 @@ def send(method, url, *, params=None, headers=None, data=None, json=None, auth=N
     with guard.guarded_session() as session:
         while True:
             _check_scheme(hop.url)
-            response = _send_hop(session, hop, timeout, max_bytes)
+            response = _send_hop(session, hop, timeout, max_bytes, tls)
             answer = None if answered else _challenge_answer(hop, response)
             if answer is not None:
                 answered = True
@@ -187,13 +188,14 @@ def _check_scheme(url):
 
 # --- one hop ---------------------------------------------------------------------------
 
-def _send_hop(session, hop, timeout, max_bytes):
+def _send_hop(session, hop, timeout, max_bytes, tls=None):
     """Send one request without following redirects and read its body under the cap."""
     request = requests.Request(hop.method, hop.url, params=hop.params, headers=hop.headers,
                                data=hop.data, json=hop.json, auth=hop.auth)
     try:
         prepared = session.prepare_request(request)
-        response = session.send(prepared, stream=True, timeout=timeout, allow_redirects=False)
+        # cert= is how requests hands TLS settings to the adapter: the pooled adapter takes TLSOptions there.
+        response = session.send(prepared, stream=True, timeout=timeout, allow_redirects=False, cert=tls)
     except requests.RequestException as exc:
         raise _translate(exc, hop.url) from None
     except UnicodeError:

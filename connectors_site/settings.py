@@ -83,6 +83,14 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Outbound requests to 127.0.0.1 and plain http:// URLs: for local development and tests only.
 CONNECTORS_ALLOW_PRIVATE_NETWORKS = env_flag("CONNECTORS_ALLOW_PRIVATE_NETWORKS")
 CONNECTORS_ALLOW_INSECURE_HTTP = env_flag("CONNECTORS_ALLOW_INSECURE_HTTP")
+# Seconds an outbound keep-alive pool (one per scheme, host, port and checked addresses) is used before
+# its host is resolved and checked again (connectors_site/outbound_pools.py).
+CONNECTORS_POOL_MAX_AGE = env_number("CONNECTORS_POOL_MAX_AGE", 30)
+# Usage of successful calls (last used, activity) is written in batches at most this often (seconds;
+# 0: at once), and activity lines of API calls are kept this many days, then counted per hour
+# (connections/usage.py).
+CONNECTORS_USAGE_FLUSH_SECONDS = env_number("CONNECTORS_USAGE_FLUSH_SECONDS", 1)
+CONNECTORS_ACTIVITY_RETENTION_DAYS = env_number("CONNECTORS_ACTIVITY_RETENTION_DAYS", 30)
 
 # Outbound timeouts, "CONNECT,READ" seconds (connectors_site/timeouts.py; gunicorn.conf.py reads the same).
 try:
@@ -154,6 +162,10 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Threads of a process write at once (gthread workers, the usage flusher): a transaction takes the write
+    # lock when it begins and waits for it, rather than failing on a read lock it cannot upgrade.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

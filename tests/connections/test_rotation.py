@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import CommandError, call_command
 from django.db import connection as db
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from builder.models import Connector
@@ -35,11 +36,11 @@ def keys(*keys):
     return override_settings(CONNECTORS_ENCRYPTION_KEYS=list(keys))
 
 
-def rotate():
-    """Run the command with the keys configured now; return (stdout, stderr)."""
+def rotate(*args):
+    """Run the command with the keys configured now; return (its summary, the last line of stdout; stderr)."""
     out, err = io.StringIO(), io.StringIO()
-    call_command("rotate_encryption_keys", stdout=out, stderr=err)
-    return out.getvalue().strip(), err.getvalue()
+    call_command("rotate_encryption_keys", *args, stdout=out, stderr=err)
+    return out.getvalue().strip().splitlines()[-1], err.getvalue()
 
 
 def stored_tokens():
@@ -252,3 +253,46 @@ class TestConcurrentWrite:
             assert Command.rotate_row(Fernet(KEY_B), multifernet(), table, column, pk, row_pk, token) == \
                 "changed meanwhile"
         assert not Connection.objects.filter(pk=row_pk).exists()
+
+
+class TestChunks:
+    def test_rows_are_read_and_swapped_a_chunk_at_a_time_with_progress(self, stored_under_a, end_user):
+        _, made = stored_under_a
+        with keys(KEY_A):
+            bearer = made[1].connector
+            for number in range(5):
+                services.connection_create(connector=bearer, owner=end_user, name=f"More {number}",
+                                           secrets={"token": f"tok-more-{number}"})
+        out, err = io.StringIO(), io.StringIO()
+        with keys(KEY_B, KEY_A), CaptureQueriesContext(db) as queries:
+            call_command("rotate_encryption_keys", "--chunk-size", "2", stdout=out, stderr=err)
+        lines = out.getvalue().splitlines()
+        assert "connections.Connection.secrets: 2 of 7 rows" in lines
+        assert "connections.Connection.secrets: 6 of 7 rows" in lines
+        assert "connections.Connection.secrets: 7 of 7 rows" in lines
+        assert "builder.Connector.secrets: 3 of 3 rows" in lines
+        assert lines[-1] == "10 re-encrypted, 0 already current, 0 changed meanwhile, 0 undecryptable"
+        only_key(KEY_B)
+        # Every read is one bounded chunk: memory stays flat however many rows there are.
+        reads = [query["sql"] for query in queries.captured_queries
+                 if query["sql"].startswith("SELECT") and "COUNT" not in query["sql"] and "secrets" in query["sql"]]
+        assert reads and all("LIMIT 2" in sql for sql in reads)
+        with keys(KEY_B):
+            assert Connection.objects.get(name="More 4").secrets == {"token": "tok-more-4"}
+
+    def test_a_chunk_is_swapped_in_one_transaction(self, stored_under_a, monkeypatch):
+        """A failure in the middle of a chunk leaves the whole chunk as it was (the transaction is rolled back)."""
+        swapped = []
+        real_swap = Command.swap
+
+        def swap(*args):
+            if len(swapped) == 1:
+                raise RuntimeError("stop in the middle of the chunk")
+            swapped.append(args)
+            return real_swap(*args)
+
+        monkeypatch.setattr(Command, "swap", staticmethod(swap))
+        before = stored_tokens()
+        with keys(KEY_B, KEY_A), pytest.raises(RuntimeError):
+            rotate("--chunk-size", "5")
+        assert stored_tokens() == before

@@ -288,3 +288,94 @@ def tls_peer_factory(peer_factory, test_ca, monkeypatch):
     ca_file, server_context = test_ca
     monkeypatch.setattr(requests.adapters, "DEFAULT_CA_BUNDLE_PATH", str(ca_file))
     return lambda *names: peer_factory(server_context(*names))
+
+
+# --- keep-alive ----------------------------------------------------------------------------
+
+class KeepAlivePeer(http.server.ThreadingHTTPServer):
+    """An HTTP/1.1 server on 127.0.0.1 that keeps connections open and counts those it accepted."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _KeepAliveHandler)
+        self.connections = 0
+        self.requests = 0
+        self._count_lock = threading.Lock()
+        self._accepted = []
+
+    @property
+    def port(self):
+        return self.server_address[1]
+
+    def url(self, path="/", host="127.0.0.1", scheme="http"):
+        return f"{scheme}://{host}:{self.port}{path}"
+
+    def get_request(self):
+        accepted = super().get_request()
+        with self._count_lock:
+            self.connections += 1
+            self._accepted.append(accepted[0])
+        return accepted
+
+    def drop_connections(self):
+        """Close every connection accepted so far, as a server's keep-alive timeout does."""
+        with self._count_lock:
+            for sock in self._accepted:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def handle_error(self, request, client_address):
+        """Stay quiet: pools close idle connections whenever they like."""
+
+
+class _KeepAliveHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        with self.server._count_lock:
+            self.server.requests += 1
+        body = b"kept"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_HEAD = _handle
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture
+def keepalive_peer_factory():
+    """Return start(tls_context=None): a KeepAlivePeer (HTTPS with a context); all stopped after the test."""
+    started = []
+
+    def start(tls_context=None):
+        server = KeepAlivePeer()
+        if tls_context is not None:
+            server.socket = tls_context.wrap_socket(server.socket, server_side=True)
+        started.append(_serve(server))
+        return server
+
+    yield start
+    for server in started:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_pools():
+    """Start and end each test with no kept-alive pool (they live as long as the process otherwise)."""
+    from connectors_site.outbound_pools import pools
+
+    pools.close()
+    yield
+    pools.close()
