@@ -16,7 +16,7 @@ import hmac
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from . import oauth_tokens
+from . import mtls, oauth_tokens
 from .base import AuthorizationDenied, GrantInvalid
 from .oauth2_client_auth import strategy_for
 
@@ -35,7 +35,7 @@ def token_request(config, client, url, data, *, requested_scope, timeout=None,
     """
     data = dict(data)
     strategy = strategy_for(config)
-    kwargs = strategy.send_kwargs(config, client, data, endpoint=url)
+    kwargs = {**mtls.send_kwargs(config, client), **strategy.send_kwargs(config, client, data, endpoint=url)}
     response = oauth_tokens.post_form(url, data=data, timeout=timeout, **kwargs)
     return oauth_tokens.token_credentials(
         response, url=url, requested_scope=requested_scope, expiry_seconds=config.get("expiry_seconds") or 3600,
@@ -165,7 +165,7 @@ def revoke(config, client, credentials, *, timeout=None):
         return False
     data = {"token": credentials[hint], "token_type_hint": hint}
     strategy = strategy_for(config)
-    kwargs = strategy.send_kwargs(config, client, data, endpoint=url)
+    kwargs = {**mtls.send_kwargs(config, client), **strategy.send_kwargs(config, client, data, endpoint=url)}
     response = oauth_tokens.post_form(url, data=data, timeout=timeout, endpoint="revocation endpoint", **kwargs)
     oauth_tokens.raise_for_error(response, url=url, endpoint="revocation endpoint",
                                  hidden=[*strategy.secret_values(config, client), *_sent_values(data)])

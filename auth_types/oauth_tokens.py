@@ -51,7 +51,7 @@ def timeout(override=None):
     return override or getattr(settings, "CONNECTORS_TOKEN_TIMEOUT", None) or DEFAULT_TIMEOUT
 
 
-def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint="token endpoint"):
+def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint="token endpoint", tls=None):
     """POST a form to a token-type endpoint and return the response, redirects not followed.
 
     Raise ProviderUnavailable when no answer came (timeout, refused, blocked, larger than
@@ -59,9 +59,10 @@ def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint
     timeout setting.
     """
     headers = {"Accept": "application/json", **(headers or {})}
+    extra = {"tls": tls} if tls is not None else {}  # the connector's client certificate and CAs (mutual TLS)
     try:
         response = outbound.send("POST", url, data=data, auth=auth, headers=headers, timeout=_timeout(timeout),
-                                 allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES)
+                                 allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES, **extra)
     except outbound.OutboundError as error:
         raise ProviderUnavailable(f"The {endpoint} could not be reached: {error} Try again later.") from None
     if 300 <= response.status_code < 400:
