@@ -108,6 +108,7 @@ class ApiKeyConfigForm(ConfigForm):
         rows = rows if isinstance(rows, list) else []
         prefix = cls(stored_config=config, stored_secrets=secrets).parameters.prefix
         data = {
+            **super().stored_data(config, secrets),  # the fields every type has (mutual TLS)
             f"{prefix}-TOTAL_FORMS": str(len(rows)),
             f"{prefix}-INITIAL_FORMS": str(len(rows)),
         }
@@ -133,7 +134,7 @@ class ApiKeyConfigForm(ConfigForm):
         return messages
 
     def config(self):
-        return {"parameters": self.parameters.rows()}
+        return {**super().config(), "parameters": self.parameters.rows()}
 
 
 def parameter_rows(config):
@@ -259,6 +260,7 @@ class ApiKey(AuthType):
         row = {**form_schema(ParameterForm), "required": [name for name, field in ParameterForm.base_fields.items()
                                                           if field.required]}
         return {"type": "object", "required": ["parameters"], "additionalProperties": False, "properties": {
+            **form_schema(self.config_form)["properties"],  # the fields every type has (mutual TLS)
             "parameters": {"type": "array", "minItems": 1, "maxItems": MAX_PARAMETERS, "items": row}}}
 
     def credential_form(self, config):

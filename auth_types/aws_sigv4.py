@@ -7,9 +7,11 @@ from functools import lru_cache
 import botocore.session
 from django import forms
 
-from .base import AuthType, ConfigForm
+from . import aws_sts
+from .base import AuthError, AuthType, ConfigForm
 from .credentials import CredentialForm, secret_text_field
 from .sigv4 import SESSION_TOKEN_HEADER, SigV4Auth
+from .validators import ServiceURLField
 
 REGION_RE = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}\Z")
 _METADATA = re.compile(rb'"metadata"\s*:\s*\{([^{}]*)\}')
@@ -83,6 +85,11 @@ class AwsConfigForm(ConfigForm):
         label="AWS Region", max_length=32,
         help_text="The region the service is hosted in, for example us-east-1 or eu-west-2.",
     )
+    sts_endpoint = ServiceURLField(
+        label="STS Endpoint", required=False,
+        help_text="Optional: where roles are assumed when a connection names a Role ARN. Defaults to the "
+        "region's AWS STS endpoint (https://sts.<region>.amazonaws.com).",
+    )
 
     def clean_service(self):
         service = self.cleaned_data["service"].strip()
@@ -103,6 +110,8 @@ class AwsConfigForm(ConfigForm):
 
 
 ACCESS_KEY_RE = re.compile(r"^[A-Z0-9]{16,128}\Z")
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}\Z")
+EXTERNAL_ID_RE = re.compile(r"^[\w+=,.@:/-]{2,1224}\Z")
 
 
 class AwsCredentialForm(CredentialForm):
@@ -118,6 +127,13 @@ class AwsCredentialForm(CredentialForm):
             "Session Token", required=False,
             help_text="Only for temporary credentials (STS). Sent in the X-Amz-Security-Token header.",
         )
+        self.fields["role_arn"] = forms.CharField(
+            label="Role ARN", max_length=2048, required=False,
+            help_text="Optional: a role to assume (arn:aws:iam::123456789012:role/Name). Sent to AWS STS with your "
+            "keys; the calls are then signed with the role's temporary credentials, renewed before they expire.")
+        self.fields["external_id"] = forms.CharField(
+            label="External ID", max_length=1224, required=False,
+            help_text="Optional: the external ID the role's trust policy asks for. Sent to AWS STS with the Role ARN.")
 
     def clean_access_key_id(self):
         key = self.cleaned_data["access_key_id"].strip()
@@ -125,11 +141,31 @@ class AwsCredentialForm(CredentialForm):
             raise forms.ValidationError("An access key ID is 16 or more capital letters and digits, e.g. AKIA….")
         return key
 
+    def clean_role_arn(self):
+        arn = self.cleaned_data["role_arn"].strip()
+        if arn and not ROLE_ARN_RE.match(arn):
+            raise forms.ValidationError("Give a role's ARN, e.g. arn:aws:iam::123456789012:role/ReadOnly.")
+        return arn
+
+    def clean_external_id(self):
+        external_id = self.cleaned_data["external_id"].strip()
+        if external_id and not EXTERNAL_ID_RE.match(external_id):
+            raise forms.ValidationError("An external ID is 2 to 1224 letters, digits and + = , . @ : / - _ "
+                                        "(no spaces).")
+        return external_id
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("external_id") and not cleaned.get("role_arn"):
+            self.add_error("external_id", "An external ID goes with a Role ARN: give the role too, or leave it empty.")
+        return cleaned
+
 
 class AwsSigV4(AuthType):
     key = "aws_sigv4"
     name = "AWS"
-    description = "Requests are signed with AWS Signature Version 4 using the end user's access keys."
+    description = ("Requests are signed with AWS Signature Version 4 using the end user's access keys, or the "
+                   "temporary credentials of a role they assume with them (STS AssumeRole).")
     config_form = AwsConfigForm
 
     def credential_form(self, config):
@@ -140,7 +176,28 @@ class AwsSigV4(AuthType):
         return [SESSION_TOKEN_HEADER]
 
     def auth(self, config, secrets, client=None):
+        if secrets.get("role_arn"):
+            credentials = aws_sts.temporary_credentials(**self._role(config, secrets))
+            return SigV4Auth(credentials.access_key_id, credentials.secret_access_key, config["service"],
+                             config["region"], session_token=credentials.session_token)
         return SigV4Auth(
             secrets["access_key_id"], secrets["secret_access_key"], config["service"], config["region"],
             session_token=secrets.get("session_token") or None,
         )
+
+    def secret_values(self, config, credentials, client=None):
+        values = super().secret_values(config, credentials, client=client)
+        if credentials.get("role_arn") and credentials.get("secret_access_key"):
+            temporary = aws_sts.cached(**self._role(config, credentials))
+            if temporary is not None:
+                values += [temporary.secret_access_key, temporary.session_token]
+        return values
+
+    @staticmethod
+    def _role(config, secrets):
+        if not config.get("region"):
+            raise AuthError("The connector names no AWS region.")
+        return {"access_key_id": secrets["access_key_id"], "secret_access_key": secrets["secret_access_key"],
+                "session_token": secrets.get("session_token") or "", "role_arn": secrets["role_arn"],
+                "external_id": secrets.get("external_id") or "", "region": config["region"],
+                "sts_endpoint": config.get("sts_endpoint") or ""}

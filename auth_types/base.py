@@ -8,8 +8,35 @@ returns; the connections app stores what the credential flows return.
 import dataclasses
 import typing
 
-from .forms import SECRET_PLACEHOLDER, ConfigForm, protect_secret_fields  # noqa: F401 (the contract's names)
+from . import forms as _forms
+from . import mtls
+from .forms import SECRET_PLACEHOLDER, protect_secret_fields  # noqa: F401 (the contract's names)
 from .schema import form_schema
+
+
+class ConfigForm(_forms.ConfigForm, mtls.MutualTLSFields):
+    """A type's Security form (auth_types.forms.ConfigForm) with the mutual TLS fields every type has.
+
+    Their secrets (client certificate and key) join the type's secret_fields; nothing of them is
+    stored while mutual TLS is off (auth_types.mtls).
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = tuple(name for name in cls.secret_fields if name not in mtls.MutualTLSFields.tls_secret_fields)
+        cls.secret_fields = (*own, *mtls.MutualTLSFields.tls_secret_fields)
+        # Few connectors need it: under "Advanced", after the type's own advanced fields.
+        cls.advanced_fields = (*(name for name in cls.advanced_fields if name not in mtls.FIELDS), *mtls.FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields([name for name in self.fields if name not in mtls.FIELDS] + list(mtls.FIELDS))  # last
+
+    def config(self):
+        return mtls.stored_config(super().config())
+
+    def secrets(self):
+        return mtls.stored_secrets(super().secrets(), self.cleaned_data)
 
 
 class AuthError(ValueError):
@@ -169,6 +196,14 @@ class AuthType:
 
     def sensitive_names(self, config):
         return ()
+
+    def tls_options(self, config, client):
+        """Return the connector's mutual TLS options (auth_types.mtls.Options) for its calls, or None."""
+        return mtls.options(config, client)
+
+    def certificate_expiry(self, config, client):
+        """Return the connector's client certificate's expiry (auth_types.mtls.Expiry), or None."""
+        return mtls.certificate_expiry(config, client)
 
     # --- the provider's flows (REDIRECT, DIRECT) ----------------------------------------
 

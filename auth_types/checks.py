@@ -9,7 +9,8 @@ from django.core import checks
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
-from .base import DIRECT, FORM, REDIRECT, AuthType, ConfigForm
+from .base import DIRECT, FORM, REDIRECT, AuthType
+from .forms import ConfigForm  # the plain form: a type's usually is base.ConfigForm (with mutual TLS)
 
 GRANT_KINDS = (FORM, REDIRECT, DIRECT)
 # The hooks each grant kind calls, beyond auth(), which every type needs.

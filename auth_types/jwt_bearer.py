@@ -18,7 +18,7 @@ import json
 
 from django import forms
 
-from . import jwt_assertions, oauth_tokens
+from . import jwt_assertions, mtls, oauth_tokens
 from .base import DIRECT, AuthError, AuthType, ConfigForm
 from .bearer import BearerAuth
 from .credentials import CredentialForm
@@ -163,7 +163,7 @@ class JWTBearer(AuthType):
         own_key = config.get("key_source") == FROM_CONNECTION
         key_text = (values or {}).get(KEY) if own_key else (client or {}).get(KEY)
         scope = (config.get("scope_delimiter") or " ").join(scopes)
-        return self._token(config, key_text, scope, keep_key=own_key)
+        return self._token(config, client, key_text, scope, keep_key=own_key)
 
     def can_refresh(self, config, credentials):
         return True  # a new assertion fetches the next token
@@ -171,9 +171,9 @@ class JWTBearer(AuthType):
     def refresh(self, config, client, credentials):
         own_key = config.get("key_source") == FROM_CONNECTION
         key_text = credentials.get(KEY) if own_key else (client or {}).get(KEY)
-        return self._token(config, key_text, credentials.get("requested_scope", ""), keep_key=own_key)
+        return self._token(config, client, key_text, credentials.get("requested_scope", ""), keep_key=own_key)
 
-    def _token(self, config, key_text, scope, *, keep_key):
+    def _token(self, config, client, key_text, scope, *, keep_key):
         if not key_text:
             raise AuthError("No service account key is stored: upload the key file again.")
         key_file = _stored_key(key_text)
@@ -190,7 +190,8 @@ class JWTBearer(AuthType):
         data = {"grant_type": GRANT_TYPE, "assertion": assertion}
         if scope and placement != SCOPE_CLAIM:
             data["scope"] = scope
-        response = oauth_tokens.post_form(token_url, data=data, timeout=self.token_timeout)
+        response = oauth_tokens.post_form(token_url, data=data, timeout=self.token_timeout,
+                                          **mtls.send_kwargs(config, client))
         credentials = oauth_tokens.token_credentials(response, url=token_url, requested_scope=scope,
                                                      expiry_seconds=3600, hidden=[assertion, key_text])
         credentials.pop("refresh_token", None)  # RFC 7523 2.1: none is issued; a new assertion is the way

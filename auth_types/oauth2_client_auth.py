@@ -105,8 +105,26 @@ class PrivateKeyJWT:
         return [pem] if pem else []
 
 
+class TLSClientAuth:
+    """Mutual TLS client authentication (RFC 8705 2.1.2, tls_client_auth): the client ID in the body, the
+    connector's client certificate in the TLS handshake (auth_types.mtls presents it on every token request)."""
+
+    key = "tls_client_auth"
+    label = "Present the connector's client certificate (tls_client_auth, mutual TLS)"
+    uses_client_secret = False
+    fields = ()
+    needs_client_certificate = True
+
+    def send_kwargs(self, config, client, data, *, endpoint):
+        data["client_id"] = config.get("client_id", "")
+        return {}
+
+    def secret_values(self, config, client):
+        return []
+
+
 STRATEGIES = {strategy.key: strategy for strategy in (ClientSecretBasic(), ClientSecretPost(), PrivateKeyJWT(),
-                                                      ClientSecretJWT())}
+                                                      ClientSecretJWT(), TLSClientAuth())}
 DEFAULT = ClientSecretBasic.key
 
 
@@ -157,6 +175,17 @@ class ClientAuthFields(forms.Form):
         "Some providers want their issuer identifier instead.",
     ), client_auth=using("assertion_audience"))
 
+    def clean(self):
+        cleaned = super().clean()
+        strategy = STRATEGIES.get(cleaned.get("client_auth"))
+        if getattr(strategy, "needs_client_certificate", False):
+            stored = getattr(self, "stored_secrets", {})
+            has_certificate = cleaned.get("tls_client_certificate") or stored.get("tls_client_certificate")
+            if not (cleaned.get("tls_enabled") and has_certificate):
+                self.add_error("client_auth", "This method presents the connector's client certificate: turn on "
+                                              "Mutual TLS below and give the certificate and its key.")
+        return cleaned
+
 
 def choices():
     return [(strategy.key, strategy.label) for strategy in STRATEGIES.values()]
@@ -173,10 +202,12 @@ def strategy_for(config):
 
 
 def first_supported(methods):
-    """Return the first strategy (in the table's order) of an OpenID provider's supported methods."""
+    """Return the first strategy (in the table's order) of an OpenID provider's supported methods;
+    one that needs a client certificate only when chosen by hand (a document cannot carry one)."""
     if not isinstance(methods, list):
         return DEFAULT
-    return next((key for key in STRATEGIES if key in methods), DEFAULT)
+    return next((key for key, strategy in STRATEGIES.items()
+                 if key in methods and not getattr(strategy, "needs_client_certificate", False)), DEFAULT)
 
 
 def _id_and_secret(config, client):

@@ -16,7 +16,7 @@ import hmac
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from . import oauth2_params, oauth_tokens
+from . import mtls, oauth2_params, oauth_tokens
 from .base import AuthorizationDenied, GrantInvalid
 from .oauth2_client_auth import strategy_for
 from .oauth2_token_map import TokenMap
@@ -38,7 +38,7 @@ def token_request(config, client, url, data, *, requested_scope, timeout=None,
     """
     data = {**dict(oauth2_params.token_params(config)), **data}
     strategy = strategy_for(config)
-    kwargs = strategy.send_kwargs(config, client, data, endpoint=url)
+    kwargs = {**mtls.send_kwargs(config, client), **strategy.send_kwargs(config, client, data, endpoint=url)}
     response = oauth_tokens.post_form(url, data=data, timeout=timeout, as_json=oauth2_params.json_body(config),
                                       **kwargs)
     return oauth_tokens.token_credentials(
@@ -172,7 +172,7 @@ def revoke(config, client, credentials, *, timeout=None):
         return False
     data = {"token": credentials[hint], "token_type_hint": hint}
     strategy = strategy_for(config)
-    kwargs = strategy.send_kwargs(config, client, data, endpoint=url)
+    kwargs = {**mtls.send_kwargs(config, client), **strategy.send_kwargs(config, client, data, endpoint=url)}
     response = oauth_tokens.post_form(url, data=data, timeout=timeout, endpoint="revocation endpoint",
                                       as_json=oauth2_params.json_body(config), **kwargs)
     oauth_tokens.raise_for_error(response, url=url, endpoint="revocation endpoint",

@@ -51,7 +51,8 @@ def timeout(override=None):
     return override or getattr(settings, "CONNECTORS_TOKEN_TIMEOUT", None) or DEFAULT_TIMEOUT
 
 
-def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint="token endpoint", as_json=False):
+def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint="token endpoint", as_json=False,
+              tls=None):
     """POST a form (`as_json`: a JSON object) to a token-type endpoint and return the response, redirects not
     followed.
 
@@ -60,10 +61,11 @@ def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint
     timeout setting.
     """
     headers = {"Accept": "application/json", **(headers or {})}
+    extra = {"tls": tls} if tls is not None else {}  # the connector's client certificate and CAs (mutual TLS)
     try:
         body = {"json": dict(data or {})} if as_json else {"data": data}
         response = outbound.send("POST", url, auth=auth, headers=headers, timeout=_timeout(timeout),
-                                 allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES, **body)
+                                 allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES, **body, **extra)
     except outbound.OutboundError as error:
         raise ProviderUnavailable(f"The {endpoint} could not be reached: {error} Try again later.") from None
     if 300 <= response.status_code < 400:

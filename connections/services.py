@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from auth_types import oauth_tokens
+from auth_types import mtls, oauth_tokens
 from auth_types.base import AuthError
 from auth_types.variables import VariableProblem
 from builder import api_origins
@@ -222,6 +222,9 @@ def _after_expiry_signal(connection, response, method, url, started, *, user, us
 def _send(connection, method, url, started, *, user, used, **kwargs):
     auth, masker = _auth_and_masker(connection, user=user)
     used.append(masker)
+    connector = connection.connector
+    # The connector's client certificate and CAs (mutual TLS), on calls to its API only.
+    kwargs.update(mtls.send_kwargs(connector.kind_config, connector.secrets))
     try:
         return outbound.send(method, url, auth=auth, **kwargs)
     except AuthError as error:

@@ -16,6 +16,7 @@ from auth_types.base import FORM
 from builder.models import Connector, Stage
 from builder.views.mixins import BadRequestOnInvalidMixin
 from connectors_site import outbound
+from connectors_site.crypto import is_undecryptable
 from health.services import needs_attention
 
 from . import console, services
@@ -119,6 +120,9 @@ class ConnectionDetailView(OwnConnectionMixin, DetailView):
             initial = console.recent_request(self.object, self.request.GET.get("recent", ""), masker)
             kwargs["console_form"] = ConsoleForm(initial=initial)
         kwargs["recent_requests"] = console.recent_requests(self.object, masker)
+        connector = self.object.connector
+        if not is_undecryptable(connector.secrets):
+            kwargs["client_certificate"] = connector.kind.certificate_expiry(connector.kind_config, connector.secrets)
         kwargs["events"] = self.object.events.select_related("user")[:20]
         kwargs["usage_hours"] = self.object.usage_hours.all()[:48]
         return super().get_context_data(**kwargs)

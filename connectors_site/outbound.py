@@ -25,6 +25,7 @@ the full URL.
 """
 
 import dataclasses
+import datetime
 import logging
 import time
 from urllib.parse import urljoin, urlsplit
@@ -202,7 +203,7 @@ def _send_hop(session, hop, timeout, max_bytes, tls=None, *, stream=False):
         # cert= is how requests hands TLS settings to the adapter: the pooled adapter takes TLSOptions there.
         response = session.send(prepared, stream=True, timeout=timeout, allow_redirects=False, cert=tls)
     except requests.RequestException as exc:
-        raise _translate(exc, hop.url) from None
+        raise _translate(exc, hop.url, tls) from None
     except UnicodeError:
         # http.client encodes header values as Latin-1: anything else cannot be sent.
         raise OutboundError(f"The request to {_safe(hop.url)} has a header that cannot be sent "
@@ -291,12 +292,12 @@ def _read_capped(response, max_bytes, time_limit):
     return b"".join(chunks)
 
 
-def _translate(exc, url):
+def _translate(exc, url, tls=None):
     """Return the OutboundError for a requests exception, with a message free of secrets."""
     if isinstance(exc, requests.Timeout):
         return OutboundTimeout(f"{_safe(url)} did not answer in time.")
     if isinstance(exc, requests.exceptions.SSLError):
-        return OutboundConnectionError(f"The TLS connection to {_safe(url)} failed (certificate or handshake).")
+        return OutboundConnectionError(_tls_failure(str(exc), _safe(url), tls))
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                         requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader)):
         return OutboundError(f"The request to {_safe(url)} is not valid: check the URL and headers.")
@@ -304,6 +305,39 @@ def _translate(exc, url):
     if isinstance(reason, NameResolutionError):
         return OutboundConnectionError(f"The host name of {_safe(url)} could not be resolved.")
     return OutboundConnectionError(f"Could not connect to {_safe(url)}.")
+
+
+def _tls_failure(text, where, tls):
+    """Say why a TLS handshake failed, as far as this side can tell (TLS 1.3 servers refuse a client
+    certificate by closing the connection, with no reason this side sees)."""
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        if "mismatch" in text:
+            return f"The TLS connection to {where} failed: its server certificate is not valid for this host."
+        hint = ("not by the connector's CA bundle" if tls is not None and tls.ca_bundle_pem
+                else "for a server with a private CA, give the connector's CA bundle")
+        return f"The TLS connection to {where} failed: its server certificate is not trusted ({hint})."
+    if tls is not None and tls.client_cert_pem:
+        expired = _expired_on(tls.client_cert_pem)
+        if expired:
+            return f"{where} refused the TLS connection: the connector's client certificate expired on {expired}."
+        return (f"{where} refused the TLS connection: the connector's client certificate is not accepted there "
+                "(issued by a CA the server does not trust, or revoked).")
+    if "EOF" in text or "ALERT" in text.upper():
+        return (f"{where} closed the TLS connection during the handshake: it may require a client certificate "
+                "(mutual TLS), which the connector does not present.")
+    return f"The TLS connection to {where} failed (certificate or handshake)."
+
+
+def _expired_on(certificate_pem):
+    """Return the date (YYYY-MM-DD) the PEM certificate expired on, or "" when it is current or unreadable."""
+    from cryptography import x509
+
+    try:
+        leaf = x509.load_pem_x509_certificates(certificate_pem.encode())[0]
+    except (ValueError, IndexError):
+        return ""
+    expires = leaf.not_valid_after_utc
+    return f"{expires:%Y-%m-%d}" if expires <= datetime.datetime.now(datetime.timezone.utc) else ""
 
 
 def _safe(url):

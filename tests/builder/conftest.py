@@ -18,7 +18,8 @@ CONSUMER_SECRET = example("oauth1").client["consumer_secret"]
 AUTH_TYPE_KEYS = tuple(keys())
 SCOPED_KEYS = tuple(key for key in AUTH_TYPE_KEYS if registry.get(key).uses_scopes)
 CALLBACK_KEYS = tuple(key for key in AUTH_TYPE_KEYS if registry.get(key).uses_callback)
-WITH_SECRETS = tuple(key for key in AUTH_TYPE_KEYS if registry.get(key).config_form.secret_fields)
+# (every type's form has secret fields, mutual TLS's: these are the types whose example stores a secret)
+WITH_SECRETS = tuple(key for key in AUTH_TYPE_KEYS if example(key).client)
 
 # The non-prefixed fields of the Security form (the test request and the type choice).
 SHARED_SECURITY_FIELDS = ("auth_type", "test_method", "test_url", "expiry_statuses", "expiry_body_field",

@@ -46,4 +46,4 @@ def test_ready_builtins_need_nothing_from_the_admin(catalog):
         if connector.stage == Stage.READY:
             assert connector.ready_problems() == [], connector.builtin_key
         else:
-            assert connector.kind.admin_completes or connector.kind.config_form.secret_fields, connector.builtin_key
+            assert connector.kind.installation_fields, connector.builtin_key

@@ -9,8 +9,8 @@ def live(peers):
 
 
 EXAMPLE = Example(
-    config={"service": "execute-api", "region": "eu-central-1"},
+    config={"service": "execute-api", "region": "eu-central-1", "sts_endpoint": ""},
     credentials={"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "aws-secret-CANARY/5+x",
-                 "session_token": "aws-session-CANARY/6+x="},
+                 "session_token": "aws-session-CANARY/6+x=", "role_arn": "", "external_id": ""},
     live=live,
 )

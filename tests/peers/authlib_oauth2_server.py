@@ -43,7 +43,8 @@ from tests.peers.oauth1_server import _QuietHandler
 # Authlib refuses http:// unless told (the peer runs on loopback without TLS).
 os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 
-CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"]
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt",
+                       "tls_client_auth"]
 SCOPES = {"read", "write"}
 USERNAME = "alice"
 
@@ -59,6 +60,7 @@ class Client:
     redirect_uris: list = field(default_factory=list)
     grant_types: tuple = ("authorization_code", "client_credentials", "refresh_token")
     jwt_issuer: str = ""  # the JWT bearer grant: the iss its assertions carry (a service account)
+    tls_subject: str = ""  # tls_client_auth (RFC 8705 2.1.2): the subject DN its certificate must have
 
     def get_client_id(self):
         return self.client_id
@@ -227,6 +229,17 @@ def create_app(store):
     for method in ("private_key_jwt", "client_secret_jwt"):
         server.register_client_auth_method(method, _assertion_client(store, method))
 
+    def tls_client_auth(query_client, req):
+        """RFC 8705 2.1: the client ID in the body, and the TLS client certificate's subject DN registered for it."""
+        client = query_client(req.form.get("client_id") or "")
+        subject = request.environ.get("SSL_CLIENT_SUBJECT")
+        if client is not None and client.auth_method == "tls_client_auth" and subject and \
+                subject == client.tls_subject:
+            return client
+        return None
+
+    server.register_client_auth_method("tls_client_auth", tls_client_auth)
+
     class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
@@ -373,11 +386,12 @@ class AuthlibOAuth2Peer:
     def resource_url(self):
         return f"{self.base_url}/api/me"
 
-    def register_client(self, auth_method, *, client_secret="", public_key_pem="", jwt_issuer="",
+    def register_client(self, auth_method, *, client_secret="", public_key_pem="", jwt_issuer="", tls_subject="",
                         grant_types=None):
         """Register a new client that authenticates with `auth_method`; return its client ID."""
         client_id = f"{auth_method}-{secrets.token_hex(6)}"
-        client = Client(client_id, auth_method, client_secret, public_key_pem, jwt_issuer=jwt_issuer)
+        client = Client(client_id, auth_method, client_secret, public_key_pem, jwt_issuer=jwt_issuer,
+                        tls_subject=tls_subject)
         if grant_types is not None:
             client.grant_types = tuple(grant_types)
         with self.store.lock:
@@ -421,10 +435,17 @@ class AuthlibOAuth2Peer:
         self._server.server_close()
 
 
-def start_authlib_oauth2_peer(host="127.0.0.1", port=0):
-    """Serve a new Authlib OAuth2 provider in a daemon thread; port 0 picks a free one."""
+def start_authlib_oauth2_peer(host="127.0.0.1", port=0, *, ssl_context=None):
+    """Serve a new Authlib OAuth2 provider in a daemon thread; port 0 picks a free one.
+
+    With an ssl_context (tests/peers/tls.py) it serves https and sees the client's certificate.
+    """
+    from tests.peers.tls import ClientCertificateHandler
+
     store = Store()
-    server = make_server(host, port, create_app(store), threaded=True, request_handler=_QuietHandler)
+    server = make_server(host, port, create_app(store), threaded=True, ssl_context=ssl_context,
+                         request_handler=ClientCertificateHandler if ssl_context else _QuietHandler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="authlib-oauth2-peer",
                      daemon=True).start()
-    return AuthlibOAuth2Peer(base_url=f"http://{host}:{server.port}", store=store, _server=server)
+    scheme = "https" if ssl_context else "http"
+    return AuthlibOAuth2Peer(base_url=f"{scheme}://{host}:{server.port}", store=store, _server=server)

@@ -39,6 +39,29 @@ def oauth2_authlib_provider():
 
 
 @pytest.fixture(scope="session")
+def test_pki():
+    """A test CA with server and client certificates (tests/peers/tls.py), generated for the session."""
+    from tests.peers.tls import make_pki
+
+    return make_pki()
+
+
+@pytest.fixture(scope="session")
+def oauth2_authlib_tls_provider(test_pki):
+    """The Authlib OAuth2 provider over TLS (the test CA's server certificate), asking for a client
+    certificate from the test CA (RFC 8705 tls_client_auth); a connection without one is still served."""
+    import ssl
+
+    from tests.peers.tls import server_context
+
+    context = server_context(test_pki.server, client_ca_pem=test_pki.ca.pem)
+    context.verify_mode = ssl.CERT_OPTIONAL
+    peer = start_authlib_oauth2_peer(ssl_context=context)
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture(scope="session")
 def oauth1_authlib_provider():
     """Run the Authlib-based OAuth1 provider (a second implementation) for the whole session."""
     peer = start_authlib_oauth1_peer(consumer_key="connectors-" + secrets.token_hex(8),
