@@ -6,7 +6,7 @@ from requests.auth import AuthBase
 from .base import AuthError, AuthType, ConfigForm, OpenAPIChoice, OpenAPISchemeRefused
 from .credentials import CredentialForm, secret_text_field
 from .schema import form_schema
-from .validators import parameter_key_validator, parameter_name_validator
+from .validators import parameter_key_validator, parameter_name_validator, printable_validator
 
 LOCATIONS = [("query", "Query String"), ("form", "Form Data"), ("header", "Header")]
 MAX_PARAMETERS = 20
@@ -22,6 +22,10 @@ class ParameterForm(forms.Form):
         help_text="The key the service's API documentation names, e.g. api_key or X-API-Key.",
     )
     location = forms.ChoiceField(label="Parameter Location", choices=LOCATIONS, initial="header")
+    help_text = forms.CharField(
+        label="Help Text", required=False, max_length=255, validators=[printable_validator],
+        help_text="Optional: shown to the end user under the field, e.g. where to find the key.",
+    )
 
 
 class BaseParameterFormSet(forms.BaseFormSet):
@@ -53,7 +57,8 @@ class BaseParameterFormSet(forms.BaseFormSet):
 
     def rows(self):
         return [
-            {"name": f.cleaned_data["name"], "key": f.cleaned_data["key"], "location": f.cleaned_data["location"]}
+            {"name": f.cleaned_data["name"], "key": f.cleaned_data["key"], "location": f.cleaned_data["location"],
+             **({"help_text": f.cleaned_data["help_text"]} if f.cleaned_data.get("help_text") else {})}
             for f in self.forms
             if f.cleaned_data and not self._should_delete_form(f)
         ]
@@ -126,7 +131,8 @@ def sent_in(row):
 class ApiKeyCredentialForm(CredentialForm):
     def add_fields(self, config):
         for row in parameter_rows(config):
-            self.fields[field_name(row)] = secret_text_field(row.get("name") or row["key"], help_text=sent_in(row))
+            help_text = " ".join(filter(None, [str(row.get("help_text") or "").strip(), sent_in(row)]))
+            self.fields[field_name(row)] = secret_text_field(row.get("name") or row["key"], help_text=help_text)
         self.secret_fields = tuple(self.fields)
 
     @classmethod
@@ -195,7 +201,9 @@ class ApiKey(AuthType):
         ]
 
     def config_schema(self):
-        row = {**form_schema(ParameterForm), "required": list(ParameterForm.base_fields)}  # a row states all
+        # A row states all but its optional help text.
+        row = {**form_schema(ParameterForm), "required": [name for name, field in ParameterForm.base_fields.items()
+                                                          if field.required]}
         return {"type": "object", "required": ["parameters"], "additionalProperties": False, "properties": {
             "parameters": {"type": "array", "minItems": 1, "maxItems": MAX_PARAMETERS, "items": row}}}
 
@@ -219,10 +227,15 @@ class ApiKey(AuthType):
                                        "(header or query)")
         if not isinstance(parameter, str) or not parameter:
             raise OpenAPISchemeRefused("it names no parameter for the API key")
-        # A short description names the key well ("Your API token"); a long one is prose: the key's name then.
+        # A short description names the key well ("Your API token"); a long one is prose: the key's name then,
+        # and the prose the end user's help text.
         description = context.clean_name(scheme.get("description"), limit=None)
-        label = description if 0 < len(description) <= 50 else context.clean_name(name) or "API Key"
-        config = {"parameters": [{"name": label, "key": parameter, "location": location}]}
+        row = {"name": description, "key": parameter, "location": location}
+        if not 0 < len(description) <= 50:
+            row["name"] = context.clean_name(name) or "API Key"
+            help_text = context.clean_note(scheme.get("description"), 255)
+            row.update({"help_text": help_text} if help_text else {})
+        config = {"parameters": [row]}
         where = "the query string" if location == "query" else "a header"
         return [OpenAPIChoice(name, f"apiKey in {location}", f"API Key: {parameter} in {where}",
                               auth_type=self.key, config=config)]

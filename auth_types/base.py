@@ -54,6 +54,7 @@ class OpenAPIChoice:
     config: dict = dataclasses.field(default_factory=dict)
     scopes: list = dataclasses.field(default_factory=list)  # [{"name", "value"}]
     note: str = ""  # appended to the connector's description
+    warnings: list = dataclasses.field(default_factory=list)  # what the import leaves out or guesses, and why
 
 
 class OpenAPIContext(typing.Protocol):

@@ -76,6 +76,31 @@ def _text(value):
     return value if isinstance(value, str) else ""
 
 
+SPACE_IN_SCOPE = ("a space separates scopes in an OAuth request (RFC 6749, section 3.3), so the provider would "
+                  "read such a value as several scopes; if it means several, add each in OAuth Scopes")
+
+
+def _scope_problem(value):
+    """Return why a document's scope value cannot be a scope, or ""."""
+    if not value:
+        return "a scope value cannot be empty"
+    if any(ch.isspace() for ch in value):
+        return SPACE_IN_SCOPE
+    if not value.isprintable():
+        return "a scope value cannot hold control characters"
+    if len(value) > 255:
+        return "a scope value has at most 255 characters"
+    return ""
+
+
+def _left_out_warning(values, why):
+    printable = ["".join(ch if ch.isprintable() else "\ufffd" for ch in value) for value in values[:3]]
+    shown = ", ".join(f"“{value[:40]}{'…' if len(value) > 40 else ''}”" for value in printable)
+    more = f" and {len(values) - 3} more" if len(values) > 3 else ""
+    count = f"{len(values)} scope{'' if len(values) == 1 else 's'}"
+    return f"{count} left out ({shown}{more}): {why}."
+
+
 def _fill(choice, key, flow_name, flow, discovered, context):
     """Fill choice from an OpenAPI flow object and what an OpenID Connect discovery added."""
     if flow_name in UNSAFE_FLOWS:
@@ -93,13 +118,20 @@ def _fill(choice, key, flow_name, flow, discovered, context):
         "bearer_name": "Bearer", "expiry_seconds": 3600, "pkce": discovered.get("pkce", code),
         "issuer": discovered.get("issuer", ""), "require_iss": bool(code and discovered.get("require_iss")),
     }
-    scopes = []
+    scopes, left_out = [], {}
     for value, description in (flow["scopes"] if isinstance(flow.get("scopes"), dict) else {}).items():
         # YAML keys may be true, null or numbers: the value is the key as JSON writes it.
         value = json.dumps(value) if value is None or isinstance(value, bool) else str(value)
-        if value and len(value) <= 255 and value.isprintable() and not any(ch.isspace() for ch in value):
+        problem = _scope_problem(value)
+        if problem:
+            left_out.setdefault(problem, []).append(value)
+        else:
             scopes.append({"name": context.clean_scope_name(description) or value[:100], "value": value})
-    scopes = scopes[:context.max_scopes]
+    if len(scopes) > context.max_scopes:
+        left_out[f"a connector holds at most {context.max_scopes} scopes from a document; add the others in OAuth "
+                 "Scopes if you need them"] = [scope["value"] for scope in scopes[context.max_scopes:]]
+        scopes = scopes[:context.max_scopes]
+    choice.warnings = [_left_out_warning(values, why) for why, values in left_out.items()]
     label = GRANT_LABELS[grant] + (f" ({discovered['by']})" if "by" in discovered else "")
     choice.summary = (f"OAuth2 {label}: {len(scopes)} scope{'' if len(scopes) == 1 else 's'}, "
                       f"token URL {config['token_url']}")

@@ -18,6 +18,15 @@ parameter_name_validator = RegexValidator(
     code="invalid_parameter_name",
 )
 
+
+
+def printable_validator(value):
+    """Refuse control characters in text shown to people (help texts)."""
+    if not value.isprintable():
+        raise ValidationError("Use printable characters only (no line breaks or control characters).",
+                              code="not_printable")
+
+
 HTTP_TOKEN_SPECIALS = "! # $ % & ' * + - . ^ _ ` | ~"
 _HTTP_TOKEN = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+\Z"  # RFC 9110 token: one or more tchar
 # A validator's message is %-formatted with the refused value: its own "%" must be doubled.

@@ -17,6 +17,8 @@ from referencing import Registry, Resource
 
 from auth_types import registry
 
+from . import duplicate_keys
+
 FORMAT = "custom-connectors.connector"
 VERSION = 1
 MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -24,6 +26,7 @@ MAX_DEPTH = 32  # a real document is 6 levels deep; more is a mistake or a nesti
 MAX_PROBLEMS = 50
 SCHEMA_PATH = Path(__file__).with_name("catalog_schema.json")
 SECRET_NAMES = frozenset(name for kind in registry.all_types() for name in kind.config_form.secret_fields)
+DUPLICATE_KEY = "This key appears twice in its object; state it once (readers disagree on which one counts)."
 SECRET_IN_DOCUMENT = ("A secret never goes in a connector document: remove it, and enter it in Security "
                       "after the import.")
 
@@ -107,15 +110,6 @@ def _too_large(size):
     return f"The document is {size / MAX_DOCUMENT_BYTES:.1f} MB; the limit is 1 MB."
 
 
-def _object(pairs):
-    result = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {json.dumps(_short(key))} appears twice in one object")
-        result[key] = value
-    return result
-
-
 def _no_constant(name):
     raise ValueError(f"{name} is not a JSON number")
 
@@ -126,11 +120,14 @@ def _loads(raw):
     except UnicodeDecodeError:
         raise DocumentInvalid([("$", "This is not JSON: it is not UTF-8 text.")]) from None
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
+        value, repeated = duplicate_keys.loads(text, parse_constant=_no_constant)
     except RecursionError:  # Python's parser recurses once per level: a nesting bomb ends here
         raise DocumentInvalid([("$", f"The document is nested more than {MAX_DEPTH} levels deep.")]) from None
-    except ValueError as error:  # JSONDecodeError, a duplicate key, a number too long to convert
+    except ValueError as error:  # JSONDecodeError, a number too long to convert
         raise DocumentInvalid([("$", f"This is not JSON: {_short(str(error), 200)}.")]) from None
+    if repeated:
+        raise DocumentInvalid([(json_path(repeated), DUPLICATE_KEY)])
+    return value
 
 
 def _deeper_than(value, limit):
@@ -147,6 +144,18 @@ def _deeper_than(value, limit):
 
 def read_document(data, *, catalog=False):
     """Return the parsed document when its format, version and shape are right; raise DocumentInvalid."""
+    document, problems = check_document(data, catalog=catalog)
+    if problems:
+        raise DocumentInvalid(problems)
+    return document
+
+
+def check_document(data, *, catalog=False):
+    """Return (document, its shape's problems against the schema, sorted by path).
+
+    Raise DocumentInvalid when the document cannot be read at all: too large, not JSON, not an
+    object, or not this format and version.
+    """
     document = parse_document(data)
     if not isinstance(document, dict):
         raise DocumentInvalid([("$", "A connector document is a JSON object.")])
@@ -158,9 +167,12 @@ def read_document(data, *, catalog=False):
         raise DocumentInvalid([("$.version", f"This application reads version {VERSION} of the connector "
                                              f"document, not version {shown}.")])
     problems = [problem for error in _validator(catalog).iter_errors(document) for problem in _schema_problems(error)]
-    if problems:
-        raise DocumentInvalid(sorted(problems))
-    return document
+    return document, sorted(problems)
+
+
+def is_under(path, prefix):
+    """Return whether the JSON path `path` is `prefix` or inside it."""
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -22,7 +22,7 @@ from auth_types import registry
 from . import api_origins, expiry
 from .document_format import (
     FORMAT, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_PROBLEMS, SCHEMA_PATH, SECRET_IN_DOCUMENT, SECRET_NAMES, VERSION,
-    DocumentInvalid, _config_schema, json_path, parse_document, read_document,
+    DocumentInvalid, _config_schema, check_document, is_under, json_path, parse_document, read_document,
 )
 from .forms import ConnectorCreateForm, ScopeForm, ApiSettingsForm
 from .logo import logo_thumbnail
@@ -103,19 +103,32 @@ class PreparedConnector:
 
 
 def prepare_document(data, *, catalog=False):
-    """Return the document's connector as a PreparedConnector; raise DocumentInvalid with every problem."""
-    connector = read_document(data, catalog=catalog)["connector"]
+    """Return the document's connector as a PreparedConnector; raise DocumentInvalid with every problem.
+
+    The builder's forms check each part whose shape the schema accepted, so the problems of both
+    passes are reported together.
+    """
+    document, shape_problems = check_document(data, catalog=catalog)
+    connector = document.get("connector")
+    if not isinstance(connector, dict) or connector.get("auth_type") not in {kind.key for kind in registry.all_types()}:
+        raise DocumentInvalid(shape_problems)
+
+    def shaped(*names):
+        return not any(is_under(path, f"$.connector.{name}") for path, _ in shape_problems for name in names)
+
     kind = registry.get(connector["auth_type"])
     problems = []
-    general = _checked_general(connector, problems)
-    config = _checked_config(kind, connector["config"], problems)
-    test = _checked_api_settings(connector, problems)
-    extra = _checked_catalog_fields(connector, problems)
-    logo = _checked_logo(connector.get("logo_png"), problems)
+    general = _checked_general(connector, problems) if shaped("name", "description", "link_name") else {}
+    config = _checked_config(kind, connector["config"], problems) if shaped("config") else None
+    test = _checked_api_settings(connector, problems) \
+        if shaped("base_url", "api_origins", "other_hosts", "test_request", "expiry_signal") else {}
+    extra = _checked_catalog_fields(connector, problems) if shaped("category", "documentation_url") else {}
+    logo = _checked_logo(connector.get("logo_png"), problems) if shaped("logo_png") else None
     delimiter = connector.get("scope_delimiter", ScopeDelimiter.COMMA)
-    scopes = _checked_scopes(kind, delimiter, connector.get("scopes") or [], problems)
-    if problems:
-        raise DocumentInvalid(problems)
+    scopes = _checked_scopes(kind, delimiter, connector.get("scopes") or [], problems) \
+        if shaped("scope_delimiter", "scopes") else ()
+    if shape_problems or problems:
+        raise DocumentInvalid([*shape_problems, *problems])
     fields = {**general, "auth_type": kind.key, "config": config, "scope_delimiter": delimiter, **test, **extra}
     return PreparedConnector(fields, _link_name_base(connector.get("link_name"), general["name"]), logo, scopes)
 

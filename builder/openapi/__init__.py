@@ -28,12 +28,14 @@ from .document import (
     document_title,
     find_test_request,
     import_openapi,
+    import_warnings,
+    server_warnings,
 )
 from .essentials import essentials
 from .parsing import MAX_DOCUMENT_BYTES, parse_openapi, too_large_message
 from .safe_yaml import MAX_DEPTH, MAX_NODES
 from .schemes import MAX_DISCOVERIES, MAX_SCHEMES, security_schemes
-from .spec import server_url
+from .spec import placeholder_host, server_url
 from .text import clean_description, clean_name, clean_parameter_name, clean_scope_name, strip_markdown
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "DocumentRefused", "OpenAPIError", "Scheme", "SchemeChoiceError",
     "choose_scheme", "clean_description", "clean_name", "clean_parameter_name", "clean_scope_name",
     "connector_document_from", "document_for", "document_title", "essentials", "fetch_discovery",
-    "find_test_request", "import_openapi", "parse_openapi", "security_schemes", "server_url",
+    "find_test_request", "import_openapi", "import_warnings", "parse_openapi", "placeholder_host",
+    "security_schemes", "server_url", "server_warnings",
     "strip_markdown", "too_large_message",
 ]

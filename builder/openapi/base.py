@@ -35,6 +35,7 @@ class Scheme:
     config: dict = dataclasses.field(default_factory=dict, repr=False)
     scopes: list = dataclasses.field(default_factory=list, repr=False)
     note: str = dataclasses.field(default="", repr=False)  # appended to the connector's description
+    warnings: list = dataclasses.field(default_factory=list, repr=False)  # what the import left out, and why
 
     @property
     def completes(self):

@@ -5,7 +5,7 @@ import dataclasses
 from .spec import _resolve
 from .text import _SCAN_LIMIT, clean_description, clean_parameter_name, clean_scope_name
 
-MAX_SCOPES = 200     # the connector document's limit; the admin can add the rest in OAuth Scopes
+MAX_SCOPES = 1000    # the connector document's limit; a document's further scopes are named as left out
 
 
 @dataclasses.dataclass(frozen=True)

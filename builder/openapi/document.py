@@ -5,7 +5,7 @@ from ..documents import FORMAT, VERSION, import_document
 from .base import SchemeChoiceError
 from .parsing import parse_openapi
 from .schemes import security_schemes
-from .spec import _list, _mapping, _ref, _url_problem, server_url
+from .spec import _is_swagger2, _list, _mapping, _ref, _url_problem, placeholder_host, server_url
 from .text import clean_description, clean_name
 
 FALLBACK_NAME = "Imported API"
@@ -74,18 +74,53 @@ def document_for(spec, scheme):
 
 
 def _other_origins(spec, base):
-    """Return the origins of the document's further servers (the first is the Base URL): credentials may go there."""
-    servers = spec.get("servers") if isinstance(spec.get("servers"), list) else []
+    """Return the origins of the document's further servers (the first is the Base URL): credentials may go
+    there, unless their host is a placeholder."""
     found = []
-    for server in servers[1:]:
+    for server in _further_servers(spec):
         url = server_url({**spec, "servers": [server]})
-        if url and not _url_problem(url) and origin(url) not in (origin(base), *found):
+        if url and not _url_problem(url) and origin(url) not in (origin(base), *found) \
+                and not placeholder_host({**spec, "servers": [server]}):
             found.append(origin(url))
     return found[:MAX_ORIGINS]
 
 
+def _further_servers(spec):
+    servers = spec.get("servers") if isinstance(spec.get("servers"), list) and not _is_swagger2(spec) else []
+    return servers[1:]
+
+
+def import_warnings(spec, scheme):
+    """Return what the admin should know about importing spec with scheme: placeholders, what was left out."""
+    return [*server_warnings(spec), *scheme.warnings]
+
+
+def server_warnings(spec):
+    """Return what the admin should know about the document's servers: a placeholder host, no usable URL."""
+    warnings = []
+    base, first = server_url(spec), _list(spec.get("servers"))[:1]
+    why = placeholder_host(spec)
+    if base and why:
+        warnings.append(f"The document's server URL {base} has a placeholder host ({why}): it is the connector's "
+                        "Base URL until you enter your API's real one in Security.")
+    elif not base and first and not _is_swagger2(spec):
+        template = str(_mapping(first[0]).get("url", ""))[:200]
+        warnings.append(f"The document's server URL “{template}” is not a full URL (a relative path, or a variable "
+                        "without a default), so the connector has no Base URL: enter it in Security.")
+    skipped = [str(_mapping(server).get("url", ""))[:200] for server in _further_servers(spec)
+               if server_url({**spec, "servers": [server]}) and placeholder_host({**spec, "servers": [server]})]
+    if skipped:
+        listed = ", ".join(f"“{url}”" for url in skipped[:3])
+        warnings.append(f"Not added as API origins, their hosts being placeholders: {listed}. Add your own in Security "
+                        "if the connection's credentials should go there.")
+    return warnings
+
+
 def find_test_request(spec, scheme):
-    """Return a GET of an identity endpoint ("/me", "/user"...) the scheme secures, or None when unsure."""
+    """Return a GET of an identity endpoint ("/me", "/user"...) the scheme secures, or None when unsure.
+
+    Under a placeholder host the path is relative to the Base URL, so entering the real one fixes both.
+    """
     base = server_url(spec)
     if not base or _url_problem(base):
         return None
@@ -93,7 +128,9 @@ def find_test_request(spec, scheme):
         if _needs_parameters(spec, item, operation) or not _secured_by(spec, operation, scheme.key):
             continue
         url = base.rstrip("/") + path
-        return None if _url_problem(url) else {"method": "GET", "url": url}
+        if _url_problem(url):
+            return None
+        return {"method": "GET", "url": path if placeholder_host(spec) else url}
     return None
 
 

@@ -5,9 +5,11 @@ import re
 
 import yaml
 
+from .. import duplicate_keys
+from ..document_format import json_path
 from . import safe_yaml
 from .base import DocumentRefused
-from .safe_yaml import MAX_DEPTH, _TooComplex
+from .safe_yaml import MAX_DEPTH, _Refused, repeated_key_message
 
 MAX_DOCUMENT_BYTES = 5_000_000  # "5 MB"; stays under DATA_UPLOAD_MAX_MEMORY_SIZE when the page posts it back
 
@@ -43,7 +45,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def too_large_message():
-    return f"The document is larger than {MAX_DOCUMENT_BYTES // 1_000_000} MB, the most this page reads."
+    return f"The document is larger than {MAX_DOCUMENT_BYTES // 1_000_000} MB, the most the OpenAPI importer reads."
 
 
 def _load(text):
@@ -52,17 +54,19 @@ def _load(text):
     json_error = None
     if text.lstrip()[:1] in ("{", "["):
         try:
-            loaded = json.loads(text)
+            loaded, repeated = duplicate_keys.loads(text)
         except RecursionError:
             raise DocumentRefused("The document nests too deeply.") from None
         except ValueError as error:
             json_error = error  # YAML also reads JSON-like text with comments or unquoted keys; try it
         else:
+            if repeated:
+                raise DocumentRefused(repeated_key_message(json_path(repeated)))
             return loaded
     loader = safe_yaml._LOADER(text)  # looked up when called, so a test can swap the loader
     try:
         return loader.get_single_data()
-    except _TooComplex as error:
+    except _Refused as error:
         raise DocumentRefused(str(error)) from None
     except (yaml.YAMLError, RecursionError) as error:
         if json_error is not None:

@@ -4,17 +4,36 @@ import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent
+from yaml.nodes import ScalarNode
 from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+from ..document_format import json_path
+
 MAX_DEPTH = 64        # the samples nest at most 16 deep
 MAX_NODES = 400_000   # values after expanding aliases; a 5 MB document of real API holds ~300 000
 
 
-class _TooComplex(yaml.YAMLError):
+class _Refused(yaml.YAMLError):
+    """The text is YAML, but not a document we build: str() says why."""
+
+
+class _TooComplex(_Refused):
     pass
+
+
+class _RepeatedKey(_Refused):
+    pass
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def repeated_key_message(path):
+    return (f"The key at {path} appears twice in its object; state it once (readers disagree on which one "
+            "counts).")
 
 
 class _GuardedComposer(Composer):
@@ -23,14 +42,37 @@ class _GuardedComposer(Composer):
     Aliases make a small text stand for a huge value ("billion laughs"), and merge keys copy
     that value for real; the expanded size of every anchored node is remembered, so an alias
     adds what it stands for, and the total is refused past MAX_NODES before anything is built.
+    A key stated twice in one mapping is refused with its path (a merge key's keys may be
+    overridden: that is what merging means).
     """
 
     def __init__(self):
         super().__init__()
         self._open = []          # the expanded size so far of each collection being composed
         self._anchor_sizes = {}
+        self._path = []          # keys and indexes from the root to the node being composed
 
     def compose_node(self, parent, index):
+        if parent is None:
+            return self._compose_node(parent, index)
+        part = index if isinstance(index, int) else index.value if isinstance(index, ScalarNode) else "?"
+        self._path.append(part)
+        try:
+            return self._compose_node(parent, index)
+        finally:
+            self._path.pop()
+
+    def compose_mapping_node(self, anchor):
+        node = super().compose_mapping_node(anchor)
+        seen = set()
+        for key, _ in node.value:
+            if isinstance(key, ScalarNode) and key.tag != _MERGE:
+                if (key.tag, key.value) in seen:
+                    raise _RepeatedKey(repeated_key_message(json_path([*self._path, key.value])))
+                seen.add((key.tag, key.value))
+        return node
+
+    def _compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, AliasEvent):
             if event.anchor in self.anchors and event.anchor not in self._anchor_sizes:

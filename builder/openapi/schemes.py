@@ -64,7 +64,7 @@ def _scheme(key, choice):
     if choice.reason:
         return Scheme(choice.name, choice.kind, "", False, choice.reason, key=key)
     return Scheme(choice.name, choice.kind, choice.summary, True, key=key, auth_type=choice.auth_type,
-                  config=choice.config, scopes=choice.scopes, note=choice.note)
+                  config=choice.config, scopes=choice.scopes, note=choice.note, warnings=list(choice.warnings))
 
 
 def _listed(names):

@@ -63,6 +63,36 @@ def server_url(spec):
     return _absolute_or_none(url)
 
 
+# Names reserved for examples and tests (RFC 2606, RFC 6761): no real API lives there.
+RESERVED_DOMAINS = ("example", "example.com", "example.net", "example.org", "test", "invalid", "localhost")
+
+
+def placeholder_host(spec):
+    """Return why the host of the document's (first) server is a placeholder, or "" when it looks real.
+
+    A host given by a server variable ("https://{domain}/api") is its default, an example of one;
+    a reserved name (api.example.com, localhost) or a loopback address never is an API's real host.
+    """
+    url = server_url(spec)
+    if not url:
+        return ""
+    if not _is_swagger2(spec):
+        template = _mapping(spec["servers"][0]).get("url", "")
+        authority = template.split("://", 1)[-1].split("/", 1)[0]
+        names = re.findall(r"\{([^{}]*)\}", authority)
+        if names:
+            listed = ", ".join(f"{{{name}}}" for name in names)
+            return f"it comes from the server variable{'s' if len(names) > 1 else ''} {listed}, whose default is " \
+                   "only an example"
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    for domain in RESERVED_DOMAINS:
+        if host == domain or host.endswith("." + domain):
+            return f"{domain} is a name reserved for examples"
+    if host.startswith("127.") or host in ("::1", "0.0.0.0"):
+        return "it is the local machine"
+    return ""
+
+
 def _absolute_or_none(url):
     parts = urlsplit(url)
     return url if parts.scheme in ("http", "https") and parts.netloc and "{" not in url else None

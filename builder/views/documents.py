@@ -14,9 +14,11 @@ from ..documents import (
     import_document,
 )
 from ..models import Connector
-from .mixins import BuilderRequiredMixin
+from .mixins import BuilderRequiredMixin, DocumentBodyMixin
 
 TOO_LARGE = "The file is larger than 1 MB, the limit for a connector document."
+BODY_TOO_LARGE = ("The document is larger than 1 MB, the limit for a connector document, so it was not read; "
+                  "paste or upload a smaller one.")
 
 
 class ConnectorExportView(BuilderRequiredMixin, View):
@@ -46,6 +48,10 @@ class ConnectorImportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12, "class": "font-monospace", "spellcheck": "false"}),
     )
 
+    def __init__(self, *args, refusal="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal  # why the request was refused before its fields were read
+
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if upload and upload.size > MAX_DOCUMENT_BYTES:  # refused before it is read
@@ -54,6 +60,9 @@ class ConnectorImportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.refusal:
+            self.add_error("text", self.refusal)
+            return cleaned
         has_file, has_text = bool(cleaned.get("file")), bool((cleaned.get("text") or "").strip())
         if not self.errors and has_file == has_text:
             message = ("Upload a file or paste the JSON, not both." if has_file
@@ -71,11 +80,17 @@ class ConnectorImportForm(forms.Form):
 
 
 @method_decorator(sensitive_post_parameters("text"), name="dispatch")
-class ConnectorImportView(BuilderRequiredMixin, FormView):
+class ConnectorImportView(BuilderRequiredMixin, DocumentBodyMixin, FormView):
     """Import a connector document as a new Draft; refused documents list each problem by JSON path."""
 
     form_class = ConnectorImportForm
     template_name = "builder/connector_import.html"
+    max_document_bytes = MAX_DOCUMENT_BYTES
+
+    def body_too_large(self):
+        form = ConnectorImportForm({}, refusal=BODY_TOO_LARGE)
+        form.is_valid()
+        return self.form_invalid(form)
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

@@ -4,22 +4,14 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import RequestDataTooBig
-from django.core.files.uploadhandler import FileUploadHandler
-from django.http import QueryDict
 from django.shortcuts import redirect, render
-from django.utils.datastructures import MultiValueDict
-from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from .. import openapi
 from ..documents import DocumentInvalid, import_document
-from .mixins import BuilderRequiredMixin
+from .mixins import BuilderRequiredMixin, DocumentBodyMixin
 
 TEMPLATE = "builder/openapi_import.html"
-# Room in a request body for the form's other fields and the multipart framing.
-BODY_ALLOWANCE = 64 * 1024
 
 
 def without_crlf(text):
@@ -94,46 +86,18 @@ class SchemeForm(forms.Form):
             raise forms.ValidationError(str(error)) from None
 
 
-class _RefuseLargeBody(FileUploadHandler):
-    """Answer a multipart body too large to hold a 5 MB document without reading any of it."""
-
-    refused = False
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        if content_length > openapi.MAX_DOCUMENT_BYTES + BODY_ALLOWANCE:
-            self.refused = True
-            return QueryDict(encoding=encoding), MultiValueDict()
-        return None
-
-    def receive_data_chunk(self, raw_data, start):
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
-
-
-# The body is checked for its size before the CSRF middleware would read it (the token is a
-# field in it); post() checks the token itself once the body is known to be small enough.
-@method_decorator(csrf_exempt, name="dispatch")
-class OpenAPIImportView(BuilderRequiredMixin, View):
+class OpenAPIImportView(BuilderRequiredMixin, DocumentBodyMixin, View):
     """Import from OpenAPI: two steps, then the new Draft connector's General page."""
+
+    max_document_bytes = openapi.MAX_DOCUMENT_BYTES
 
     def get(self, request):
         return self.page(upload_form=UploadForm())
 
-    def post(self, request):
-        cap = _RefuseLargeBody(request)
-        request.upload_handlers.insert(0, cap)
-        try:
-            request.POST
-        except RequestDataTooBig:  # pasted text beyond DATA_UPLOAD_MAX_MEMORY_SIZE
-            cap.refused = True
-        if cap.refused:
-            # Nothing is read or changed, so the unread CSRF token does not matter.
-            return self.refused(openapi.too_large_message())
-        return csrf_protect(self.read_or_create)(request)
+    def body_too_large(self):
+        return self.refused(openapi.too_large_message())
 
-    def read_or_create(self, request):
+    def post(self, request):
         if "document" in request.POST:
             return self.create(request)
         form = UploadForm(request.POST, request.FILES)
@@ -144,7 +108,8 @@ class OpenAPIImportView(BuilderRequiredMixin, View):
         document = json.dumps(openapi.essentials(spec))
         initial = {"document": document, "scheme": importable[0] if len(importable) == 1 else None}
         scheme_form = SchemeForm(initial=initial, schemes=schemes)
-        return self.page(scheme_form=scheme_form, schemes=schemes, title=openapi.document_title(spec))
+        return self.page(scheme_form=scheme_form, schemes=schemes, title=openapi.document_title(spec),
+                         server_warnings=openapi.server_warnings(spec))
 
     def create(self, request):
         try:
@@ -164,8 +129,11 @@ class OpenAPIImportView(BuilderRequiredMixin, View):
                 completes = connector.kind.installation_text
                 messages.success(request, f"Imported “{connector.name}” from the OpenAPI document as a Draft. "
                                  "Complete its Security section" + (f" (your own {completes})." if completes else "."))
+                for warning in openapi.import_warnings(spec, form.cleaned_data["scheme"]):
+                    messages.warning(request, warning)
                 return redirect("builder:general", connector.pk)
-        return self.page(scheme_form=form, schemes=schemes, title=openapi.document_title(spec), status=400)
+        return self.page(scheme_form=form, schemes=schemes, title=openapi.document_title(spec), status=400,
+                         server_warnings=openapi.server_warnings(spec))
 
     def refused(self, message):
         """Answer 400 with step 1's form and `message` next to its file field."""

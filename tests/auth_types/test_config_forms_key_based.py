@@ -100,6 +100,17 @@ def test_api_key_rows_in_each_location_are_stored():
         {"name": "Token", "key": "X-API-Key", "location": "header"}]}
 
 
+def test_api_key_help_text_is_stored_when_given_and_printable():
+    help_text = "Find it under Settings, API keys (admins only)."
+    form = api_key_form([("Key", "k", "header"), ("Account", "a", "query")],
+                        data_changes={"api_key-parameters-0-help_text": help_text})
+    assert_valid(form)
+    assert form.config()["parameters"] == [{"name": "Key", "key": "k", "location": "header", "help_text": help_text},
+                                           {"name": "Account", "key": "a", "location": "query"}]
+    form = api_key_form([("Key", "k", "header")], data_changes={"api_key-parameters-0-help_text": "line\nbreak"})
+    assert not form.is_valid() and "help_text" in form.parameters.errors[0]
+
+
 @pytest.mark.parametrize("first, second, ok", [
     (("A", "api_key", "query"), ("B", "api_key", "query"), False),
     (("A", "api_key", "form"), ("B", "api_key", "form"), False),

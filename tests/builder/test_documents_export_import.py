@@ -299,6 +299,27 @@ def test_import_of_a_file_over_one_megabyte_is_refused_unread(pages, builder_cli
     assert response.status_code == 400 and "larger than 1 MB" in response.content.decode()
 
 
+@pytest.mark.parametrize("multipart", [False, True])
+def test_import_of_a_paste_beyond_the_limit_gets_the_form_back_with_a_message(pages, builder_client, settings,
+                                                                                multipart):
+    from builder.views.documents import BODY_TOO_LARGE
+
+    text = json.dumps(document(description="x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)))
+    if multipart:
+        response = builder_client.post(import_url(), {"text": text})
+    else:
+        response = builder_client.post(import_url(), "text=" + text, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert response.context["form"].errors["text"] == [BODY_TOO_LARGE]
+    assert "<textarea" in response.content.decode() and not Connector.objects.exists()
+
+
+def test_import_page_still_checks_the_csrf_token(pages, builder_client):
+    builder_client.handler.enforce_csrf_checks = True
+    response = builder_client.post(import_url(), {"text": json.dumps(document())})
+    assert response.status_code == 403 and not Connector.objects.exists()
+
+
 # --- the commands --------------------------------------------------------------------------
 
 def test_export_command_writes_stdout_or_a_file(make_connector, tmp_path, capsys):
@@ -353,6 +374,33 @@ def test_import_command_refusals(tmp_path, content, options, words):
     assert not Connector.objects.exists()
 
 
+@pytest.mark.parametrize("head, filler, words", [
+    (b"openapi: 3.0.3\ninfo: {title: Big}\nx-filler: ", b"a", "is 6.0 MB; an OpenAPI document may be at most 5 MB."),
+    (b'{"openapi": "3.0.3", "x-filler": "', b"a", "is 6.0 MB; an OpenAPI document may be at most 5 MB."),
+    (b'{"format": "custom-connectors.connector", "x": "', b"a", "a connector document may be at most 1 MB."),
+    (b"", b"a", "a connector document may be at most 1 MB, an OpenAPI document 5 MB."),
+])
+def test_import_command_names_the_limit_of_the_kind_of_file_too_large_to_read(tmp_path, head, filler, words):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "big"
+    path.write_bytes(head + filler * (6_000_000 - len(head)))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_connector", str(path))
+    assert str(caught.value).startswith(f"{path} is 6.0 MB; ") and str(caught.value).endswith(words)
+
+
+def test_import_command_names_the_connector_document_limit_below_the_openapi_one(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "doc.json"
+    doc = document(description="x")
+    doc["connector"]["x-filler"] = "a" * 2_000_000
+    path.write_text(json.dumps(doc))
+    with pytest.raises(CommandError, match=r"\$: The document is 1.9 MB; the limit is 1 MB."):
+        call_command("import_connector", str(path))
+
+
 OPENAPI_YAML = """\
 openapi: 3.0.3
 info: {title: Zylker Notes, version: "1.0"}
@@ -365,7 +413,7 @@ paths: {}
 """
 
 
-def test_import_command_hands_openapi_documents_to_the_openapi_importer(tmp_path):
+def test_import_command_hands_openapi_documents_to_the_openapi_importer(tmp_path, capsys):
     from django.core.management import CommandError, call_command
 
     from builder.management.commands.import_connector import is_openapi
@@ -379,3 +427,6 @@ def test_import_command_hands_openapi_documents_to_the_openapi_importer(tmp_path
         call_command("import_connector", str(path))
     call_command("import_connector", str(path), scheme="apiKey")
     assert Connector.objects.get().auth_type == "api_key"
+    # api.zylker.example is a reserved name: the command says that the Base URL is a placeholder.
+    assert "Note: The document's server URL https://api.zylker.example/v1 has a placeholder host" in \
+        capsys.readouterr().out

@@ -36,7 +36,8 @@ def assert_problem(problems, path, words):
 REFUSALS = {
     "not JSON": ("{", "$", "This is not JSON"),
     "not UTF-8": (b'{"a": "\xff"}', "$", "not UTF-8"),
-    "duplicate key": ('{"format": 1, "format": 2}', "$", "appears twice"),
+    "duplicate key": ('{"format": 1, "format": 2}', "$.format", "appears twice"),
+    "nested duplicate key": ('{"connector": {"config": {"a": 1, "a": 2}}}', "$.connector.config.a", "appears twice"),
     "NaN": ('{"version": NaN}', "$", "This is not JSON"),
     "not an object": ("[1, 2]", "$", "is a JSON object"),
     "wrong format": ({**document(), "format": "something.else"}, "$.format", "not a connector document"),
@@ -210,3 +211,19 @@ def test_the_connector_schema_command_prints_the_whole_schema(tmp_path):
     assert json.loads(out.getvalue()) == document_schema()
     call_command("connector_schema", output=str(tmp_path / "schema.json"))
     assert json.loads((tmp_path / "schema.json").read_text()) == document_schema()
+
+
+def test_schema_problems_and_form_problems_are_reported_together():
+    doc = document(name=5, scopes=[{"name": "A", "value": "a b"}])
+    doc["connector"]["config"]["token_url"] = "ftp://x"  # the schema accepts a string; the form refuses it
+    problems = refusal(doc)
+    assert_problem(problems, "$.connector.name", "Expected a string")
+    assert_problem(problems, "$.connector.config.token_url", "Enter an absolute URL")
+    assert_problem(problems, "$.connector.scopes[0].value", "no spaces")
+
+
+def test_a_part_the_schema_refused_is_not_checked_again_by_the_forms():
+    doc = document(test_request={"method": "GET", "url": 5})
+    doc["connector"]["config"]["token_url"] = "ftp://x"
+    problems = refusal(doc)
+    assert [path for path, _ in problems] == ["$.connector.test_request.url", "$.connector.config.token_url"]

@@ -185,14 +185,14 @@ def test_descriptions_are_cleaned_and_notes_added():
 def test_test_request_is_an_identity_endpoint_the_scheme_secures(settings):
     spec = openapi.parse_openapi(sample("overseerr-api.yaml"))
     assert openapi.connector_document_from(spec, "apiKey")["connector"]["test_request"] == {
-        "method": "GET", "url": "http://localhost:5055/api/v1/auth/me"}
+        "method": "GET", "url": "/auth/me"}  # relative to a placeholder Base URL (localhost)
     settings.CONNECTORS_ALLOW_INSECURE_HTTP = False  # production: an http:// test URL is not offered
     assert openapi.connector_document_from(spec, "apiKey")["connector"]["test_request"] is None
     spec["servers"] = [{"url": "https://api.example.com/v1\x00"}]  # nor one the builder's field refuses
     assert openapi.connector_document_from(spec, "apiKey")["connector"]["test_request"] is None
-    spec["servers"] = [{"url": "https://api.example.com/v1"}]
+    spec["servers"] = [{"url": "https://api.zylker.com/v1"}]
     assert openapi.connector_document_from(spec, "apiKey")["connector"]["test_request"]["url"] == \
-        "https://api.example.com/v1/auth/me"
+        "https://api.zylker.com/v1/auth/me"
 
 
 @pytest.mark.parametrize("name", ["adyen-binlookup-v54.json", "hubspot-crm-contacts-2026-03.json"])
@@ -206,7 +206,14 @@ def test_several_importable_schemes_need_a_choice(name, builder_user):
 def test_the_only_importable_scheme_is_used_without_a_choice(builder_user):
     connector = openapi.import_openapi(sample("overseerr-api.yaml"), user=builder_user)
     assert connector.config["parameters"][0]["key"] == "X-Api-Key"
-    assert connector.test_url == "http://localhost:5055/api/v1/auth/me"
+    # Overseerr's server is {server}/api/v1, default http://localhost:5055: a placeholder, said so, and the
+    # test request is a path, so entering the real Base URL fixes both.
+    assert (connector.base_url, connector.test_url) == ("http://localhost:5055/api/v1", "/auth/me")
+    spec = openapi.parse_openapi(sample("overseerr-api.yaml"))
+    assert openapi.server_warnings(spec) == [
+        "The document's server URL http://localhost:5055/api/v1 has a placeholder host (it comes from the server "
+        "variable {server}, whose default is only an example): it is the connector's Base URL until you enter your "
+        "API's real one in Security."]
 
 
 def test_a_document_with_nothing_importable_says_why(builder_user):

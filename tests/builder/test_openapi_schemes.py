@@ -88,13 +88,14 @@ def test_http_urls_are_refused_in_production(settings):
     assert "Use an https:// URL." in schemes_of({"o": {"type": "oauth2", "flows": flows}})["o"].reason
 
 
-def test_api_key_name_comes_from_a_short_description_and_bearer_notes_its_format():
+def test_api_key_name_comes_from_a_short_description_a_long_one_is_the_end_users_help_text():
     schemes = schemes_of({
         "k": {"type": "apiKey", "in": "query", "name": "token", "description": "Your **API** token"},
         "long": {"type": "apiKey", "in": "header", "name": "X-K", "description": "word " * 30},
         "_b": {"type": "http", "scheme": "Bearer", "bearerFormat": "JWT"}})
     assert schemes["k"].config["parameters"][0] == {"name": "Your API token", "key": "token", "location": "query"}
-    assert schemes["long"].config["parameters"][0]["name"] == "long"
+    assert schemes["long"].config["parameters"][0] == {"name": "long", "key": "X-K", "location": "header",
+                                                        "help_text": ("word " * 30).strip()}
     assert schemes["_b"].note == "Bearer format: JWT." and schemes["_b"].auth_type == "bearer"
 
 
@@ -105,6 +106,61 @@ def test_scope_names_are_cleaned_to_100_characters():
     assert [scope["value"] for scope in found] == ["a", "b"]
     assert found[0]["name"].startswith("Read all data data") and len(found[0]["name"]) <= 100
     assert found[0]["name"].endswith("...") and found[1]["name"] == "b"
+
+
+def oauth_scheme(scopes):
+    return schemes_of({"o": {"type": "oauth2", "flows": {"clientCredentials": {
+        "tokenUrl": "https://x.example.com/t", "scopes": scopes}}}})["o"]
+
+
+def test_scope_values_with_spaces_are_left_out_with_the_reason():
+    scheme = oauth_scheme({"read": "Read", "read write": "Both", "admin all": "", "x\u0007": "Bell"})
+    assert [scope["value"] for scope in scheme.scopes] == ["read"]
+    assert scheme.warnings == [
+        "2 scopes left out (“read write”, “admin all”): a space separates scopes in an OAuth request (RFC 6749, "
+        "section 3.3), so the provider would read such a value as several scopes; if it means several, add each "
+        "in OAuth Scopes.",
+        "1 scope left out (“x\ufffd”): a scope value cannot hold control characters."]
+
+
+def test_every_scope_is_imported_up_to_the_documents_limit_and_the_rest_named():
+    scheme = oauth_scheme({f"s{index}": "" for index in range(openapi.MAX_SCOPES + 5)})
+    assert len(scheme.scopes) == openapi.MAX_SCOPES
+    assert scheme.warnings == [f"5 scopes left out (“s{openapi.MAX_SCOPES}”, “s{openapi.MAX_SCOPES + 1}”, "
+                               f"“s{openapi.MAX_SCOPES + 2}” and 2 more): a connector holds at most "
+                               f"{openapi.MAX_SCOPES} scopes from a document; add the others in OAuth Scopes if you "
+                               "need them."]
+    assert not oauth_scheme({f"s{index}": "" for index in range(300)}).warnings  # no cap below the limit
+
+
+def test_the_importers_scope_limit_is_the_documents():
+    from builder.document_format import document_schema
+
+    assert openapi.MAX_SCOPES == document_schema()["$defs"]["connector"]["properties"]["scopes"]["maxItems"]
+
+
+@pytest.mark.parametrize("servers, words", [
+    ([{"url": "https://{tenant}.zylker.com/v1", "variables": {"tenant": {"default": "acme"}}}],
+     "https://acme.zylker.com/v1 has a placeholder host (it comes from the server variable {tenant}"),
+    ([{"url": "https://api.example.com/v1"}], "(example.com is a name reserved for examples)"),
+    ([{"url": "http://127.0.0.1:8080"}], "(it is the local machine)"),
+    ([{"url": "https://{host}/v1"}], "“https://{host}/v1” is not a full URL"),
+])
+def test_a_placeholder_server_host_says_it_is_one(servers, words):
+    warnings = openapi.server_warnings({"openapi": "3.0.3", "servers": servers})
+    assert len(warnings) == 1 and words in warnings[0]
+
+
+def test_a_real_server_host_has_no_warning_and_placeholder_further_servers_are_no_api_origins():
+    from tests.builder.openapi_helpers import openapi3
+
+    spec = openapi3({"k": {"type": "apiKey", "in": "header", "name": "X-K"}}, servers=[
+        {"url": "https://api.zylker.com/v1"}, {"url": "https://eu.zylker.com/v1"},
+        {"url": "https://{domain}/api", "variables": {"domain": {"default": "example.com"}}}])
+    assert openapi.connector_document_from(spec, "k")["connector"]["api_origins"] == ["https://eu.zylker.com"]
+    assert openapi.server_warnings(spec) == [
+        "Not added as API origins, their hosts being placeholders: “https://{domain}/api”. Add your own in Security "
+        "if the connection's credentials should go there."]
 
 
 # --- openIdConnect against a real discovery server on 127.0.0.1 ---------------------------------

@@ -49,6 +49,13 @@ def test_api_key_values_name_their_place(user_client, ready_connector):
     assert "Sent in the form body, as sig=… of each request." in html
 
 
+def test_an_api_keys_help_text_is_shown_before_where_it_is_sent(user_client, ready_connector):
+    config = {"parameters": [{"name": "Key", "key": "X-API-Key", "location": "header",
+                              "help_text": "Find it under Settings, API keys."}]}
+    html = page(user_client.get(reverse("connections:add", args=[ready_connector("Zylker", "api_key", config).pk])))
+    assert "Find it under Settings, API keys. Sent in the X-API-Key header of each request." in html
+
+
 def test_the_test_result_is_shown_once(user_client, ready_connector, httpbin_url):
     connector = ready_connector("Zylker Bearer", "bearer", BEARER_CONFIG, test_url=f"{httpbin_url}/bearer")
     response = add_connection(user_client, connector, token="tok-123")

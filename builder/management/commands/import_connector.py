@@ -1,15 +1,21 @@
 import json
+import os
 import re
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from builder.documents import DocumentInvalid, import_document
+from builder.documents import FORMAT, MAX_DOCUMENT_BYTES, DocumentInvalid, import_document
 
+# The most the OpenAPI importer reads (builder.openapi.MAX_DOCUMENT_BYTES, not imported here: the
+# importer may be absent); a connector document's limit is smaller, and import_document names it.
+OPENAPI_MAX_BYTES = 5_000_000
+READ_LIMIT = max(OPENAPI_MAX_BYTES, MAX_DOCUMENT_BYTES) + 1
 # YAML (or JSON) whose top level names an OpenAPI or Swagger version.
-# Larger than what either importer accepts: each refuses an oversized document with its own message.
-READ_LIMIT = 16 * 1024 * 1024
 _OPENAPI_YAML = re.compile(rb"^[\"']?(openapi|swagger)[\"']?\s*:", re.MULTILINE)
+# What the start of a file too large to parse shows of its kind.
+_OPENAPI_HEAD = re.compile(rb"[\"']?\b(openapi|swagger)[\"']?\s*:")
+_CONNECTOR_HEAD = re.compile(rb'"format"\s*:\s*"' + re.escape(FORMAT.encode()) + rb'"')
 
 
 def is_openapi(raw):
@@ -19,6 +25,18 @@ def is_openapi(raw):
     except (ValueError, RecursionError):  # not JSON: perhaps YAML, which only OpenAPI documents may be
         return bool(_OPENAPI_YAML.search(raw))
     return isinstance(value, dict) and ("openapi" in value or "swagger" in value)
+
+
+def too_large(file, size, head):
+    """Say that the file is larger than any importer reads, naming the limit of the kind it seems to be."""
+    megabytes = f"{file} is {size / 1_000_000:.1f} MB"
+    openapi_limit = f"{OPENAPI_MAX_BYTES // 1_000_000} MB"
+    document_limit = f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MB"
+    if _CONNECTOR_HEAD.search(head):
+        return f"{megabytes}; a connector document may be at most {document_limit}."
+    if _OPENAPI_HEAD.search(head):
+        return f"{megabytes}; an OpenAPI document may be at most {openapi_limit}."
+    return f"{megabytes}; a connector document may be at most {document_limit}, an OpenAPI document {openapi_limit}."
 
 
 class Command(BaseCommand):
@@ -35,12 +53,16 @@ class Command(BaseCommand):
         try:
             with open(file, "rb") as source:
                 raw = source.read(READ_LIMIT)
+                size = os.fstat(source.fileno()).st_size
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
+        if len(raw) >= READ_LIMIT:
+            raise CommandError(too_large(file, max(size, len(raw)), raw[:65536]))
         user = self._user(user)
         try:
+            warnings = []
             if is_openapi(raw):
-                connector = self._import_openapi(raw, scheme=scheme, user=user)
+                connector, warnings = self._import_openapi(raw, scheme=scheme, user=user)
             elif scheme:
                 raise CommandError("--scheme applies to OpenAPI documents only; this is a connector document.")
             else:
@@ -50,6 +72,8 @@ class Command(BaseCommand):
             raise CommandError(f"{file} was not imported; fix these problems:\n" + "\n".join(lines)) from None
         self.stdout.write(f"Imported “{connector.name}” as {connector.link_name} "
                           f"(a Draft, id {connector.pk}); enter its secrets in Security.")
+        for warning in warnings:
+            self.stdout.write(f"Note: {warning}")
 
     @staticmethod
     def _user(username):
@@ -68,8 +92,10 @@ class Command(BaseCommand):
             raise CommandError("This is an OpenAPI/Swagger document, but the OpenAPI importer "
                                "(builder/openapi/) is not installed in this version.") from None
         try:
-            return openapi.import_openapi(raw, scheme=scheme, user=user)
+            spec = openapi.parse_openapi(raw)
+            chosen = openapi.choose_scheme(openapi.security_schemes(spec), scheme)
         except openapi.OpenAPIError as error:
             choices = getattr(error, "choices", None)
             hint = " Choose one with --scheme NAME." if choices else ""
             raise CommandError(f"{error}{hint}") from None
+        return import_document(openapi.document_for(spec, chosen), user=user), openapi.import_warnings(spec, chosen)
