@@ -11,7 +11,7 @@ UV_VERSION ?= 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install chromium sandbox bench lock
+.PHONY: run test install chromium sandbox bench lock screenshots
 
 # Every dependency, runtime and test, at the version and hashes requirements-test.lock pins. A lock
 # older than pyproject.toml's dependencies is said loudly and written again first (`make lock`).
@@ -63,6 +63,10 @@ sandbox: $(STAMP)
 # Benchmarks: ratios against baselines measured in the same run (not part of `make test`).
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# The README's screenshots (docs/screenshots/), taken by a browser test walking the journey.
+screenshots: $(STAMP) chromium
+	DOCS_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_screenshots.py
 
 chromium:
 	@test -x /usr/bin/chromium || { \

@@ -227,24 +227,15 @@ class ApiSettingsForm(forms.ModelForm):
 TestRequestForm = ApiSettingsForm  # the name it had while it held only the test request
 
 
-def security_forms(connector, data=None, files=None):
-    """Return {key: ConfigForm} for every auth type, the stored values on the connector's own type.
-
-    Only the posted type's form is bound to `data`: the hidden panels of the other types would
-    otherwise show errors for fields nobody meant to submit.
-    """
-    chosen = data.get("auth_type") if data is not None else None
-    forms_by_key = {}
-    for auth_type in registry.all_types():
-        own = auth_type.key == connector.auth_type
-        forms_by_key[auth_type.key] = auth_type.config_form(
-            data if auth_type.key == chosen else None,
-            files if auth_type.key == chosen else None,
-            prefix=auth_type.key,
-            stored_config=connector.config if own else None,
-            stored_secrets=connector.secrets if own else None,
-        )
-    return forms_by_key
+def security_form(connector, auth_type, data=None, files=None):
+    """Return `auth_type`'s ConfigForm for the Security page (bound to `data` and `files` when given),
+    holding the stored values when it is the connector's own type."""
+    own = auth_type.key == connector.auth_type
+    return auth_type.config_form(
+        data, files, prefix=auth_type.key,
+        stored_config=connector.config if own else None,
+        stored_secrets=connector.secrets if own else None,
+    )
 
 
 class ScopeForm(forms.ModelForm):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/pick/", catalog.PickConnectorView.as_view(), name="pick"),
     path("<int:pk>/general/", connectors.GeneralView.as_view(), name="general"),
     path("<int:pk>/security/", security.SecurityView.as_view(), name="security"),
+    path("<int:pk>/security/panel/<slug:key>/", security.SecurityPanelView.as_view(), name="security_panel"),
     path("<int:pk>/scopes/", scopes.ScopeListView.as_view(), name="scopes"),
     path("<int:pk>/scopes/<int:scope_pk>/edit/", scopes.ScopeEditView.as_view(), name="scope_edit"),
     path("<int:pk>/scopes/<int:scope_pk>/delete/", scopes.ScopeDeleteView.as_view(), name="scope_delete"),

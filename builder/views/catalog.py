@@ -15,6 +15,13 @@ from .mixins import BUILD_PERMISSION
 CUSTOM = "CUSTOM CONNECTOR"
 
 
+def url_for_pk(name):
+    """Return pk -> the URL of `name` for that pk, reversing it once (a page of cards asks many times)."""
+    marker = "2147483647"
+    head, tail = reverse(name, args=[int(marker)]).split(marker)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 class BuiltInConnectorsView(LoginRequiredMixin, ListView):
     """A left pane of categories (CUSTOM CONNECTOR among them), the chosen one's cards, a search."""
 
@@ -42,10 +49,27 @@ class BuiltInConnectorsView(LoginRequiredMixin, ListView):
         )
         categories = [(name, counts[name]) for name in sorted(counts)]
         custom_count = Connector.objects.visible_to(self.request.user).filter(builtin_key="").count()
-        return super().get_context_data(
+        context = super().get_context_data(
             q=self.q, category=self.category, categories=categories, custom=CUSTOM, custom_count=custom_count,
             can_build=self.request.user.has_perm(BUILD_PERMISSION), **kwargs,
         )
+        self.prepare_cards(context["connectors"], context["can_build"])
+        return context
+
+    def prepare_cards(self, connectors, can_build):
+        """Give each card its logo URL and its action (label, URL), without a URL lookup per card."""
+        logo, add, pick, general = (url_for_pk(name) for name in (
+            "builder:logo", "connections:add", "builder:pick", "builder:general"))
+        for connector in connectors:
+            connector.logo_url = f"{logo(connector.pk)}?v={connector.logo_hash[:12]}" if connector.logo_hash else ""
+            if connector.is_ready:
+                connector.card_action = ("Add Connection", add(connector.pk), "btn-success text-nowrap")
+            elif connector.builtin_key:
+                connector.card_action = ("Set up", pick(connector.pk), "btn-outline-primary")
+            elif can_build:
+                connector.card_action = ("Open in builder", general(connector.pk), "btn-outline-secondary")
+            else:
+                connector.card_action = None
 
 
 class PickConnectorView(LoginRequiredMixin, View):

@@ -90,7 +90,9 @@ class ScopeListView(ScopeSectionMixin, TemplateView):
             return JsonResponse({"message": " ".join(said) or "Scope delimiter unchanged."})
         for message in said:
             messages.success(request, message)
-        return redirect(self.next_step_url() if action == "continue" else reverse("builder:scopes", args=[connector.pk]))
+        if action == "continue":
+            return redirect(self.next_step_url())
+        return redirect(reverse("builder:scopes", args=[connector.pk]))
 
     def wants_json(self):
         return "application/json" in self.request.headers.get("Accept", "")

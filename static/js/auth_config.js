@@ -38,8 +38,12 @@
   }
 
   document.querySelectorAll("form").forEach(function (form) {
-    if (!form.querySelector("[data-shown-when]")) { return; }
     form.addEventListener("change", function () { update(form); });
     update(form);
+  });
+  // A part added later (the Security page's fetched panel) is brought up to date when it arrives.
+  document.addEventListener("content:added", function (event) {
+    var form = event.detail.closest("form");
+    if (form) { update(form); }
   });
 })();

@@ -20,31 +20,71 @@
     });
   }
 
-  // Security: show exactly the chosen type's fields.
-  function showAuthPanel() {
-    var checked = document.querySelector('input[name="auth_type"]:checked');
-    document.querySelectorAll(".auth-panel").forEach(function (panel) {
-      panel.classList.toggle("d-none", !checked || panel.dataset.authType !== checked.value);
+  // Security: only the chosen type's panel is in the page (and posted). Another type's panel is
+  // fetched when it is chosen, and kept aside (with what was typed in it) when the choice changes again.
+  var holder = document.getElementById("auth-panel-holder");
+  if (holder && window.fetch) {
+    var panels = {};
+    var chosen = function () {
+      var checked = document.querySelector('input[name="auth_type"]:checked');
+      return checked ? checked.value : "";
+    };
+    var show = function (key) {
+      if (key !== chosen() || !panels[key] || panels[key] === "loading") { return; }
+      holder.replaceChildren(panels[key]);
+      holder.removeAttribute("aria-busy");
+    };
+    var current = holder.querySelector(".auth-panel");
+    if (current) { panels[current.dataset.authType] = current; }
+    document.querySelectorAll('input[name="auth_type"]').forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        var key = radio.value;
+        if (panels[key]) { show(key); return; }
+        panels[key] = "loading";
+        holder.setAttribute("aria-busy", "true");
+        var loading = document.createElement("p");
+        loading.className = "text-body-secondary auth-panel-none";
+        loading.textContent = "Loading its fields…";
+        holder.replaceChildren(loading);
+        fetch(holder.dataset.panelUrl.replace("__key__", encodeURIComponent(key)), {credentials: "same-origin"})
+          .then(function (response) {
+            if (!response.ok) { throw new Error(response.status); }
+            return response.text();
+          })
+          .then(function (html) {
+            var template = document.createElement("template");
+            template.innerHTML = html.trim();
+            panels[key] = template.content.firstElementChild;
+            holder.appendChild(panels[key]);  // in the form first, so that what enhances it finds the form
+            document.dispatchEvent(new CustomEvent("content:added", {detail: panels[key]}));
+            panels[key].remove();
+            show(key);
+          }, function () {
+            delete panels[key];
+            holder.removeAttribute("aria-busy");
+            var note = document.createElement("p");
+            note.className = "text-danger auth-panel-none";
+            note.setAttribute("role", "alert");
+            note.textContent = "The fields of this type could not be loaded. Save & Continue shows them.";
+            if (key === chosen()) { holder.replaceChildren(note); }
+          });
+      });
     });
   }
-  document.querySelectorAll('input[name="auth_type"]').forEach(function (radio) {
-    radio.addEventListener("change", showAuthPanel);
-  });
 
-  // Rows that can be added and removed (API key parameters, scopes).
-  document.querySelectorAll(".add-row").forEach(function (button) {
+  // Rows that can be added and removed (API key parameters, scopes), also in panels added later.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".add-row");
+    if (!button) { return; }
     var container = button.closest(".parameter-rows, form");
     var total = container.querySelector('input[name$="-TOTAL_FORMS"]');
     var template = container.querySelector("template.empty-row");
     var rows = container.querySelector(".rows");
-    button.addEventListener("click", function () {
-      var index = parseInt(total.value, 10);
-      var html = template.innerHTML.replace(/__prefix__/g, String(index));
-      rows.insertAdjacentHTML("beforeend", html);
-      total.value = String(index + 1);
-      var first = rows.lastElementChild.querySelector("input, select");
-      if (first) { first.focus(); }
-    });
+    var index = parseInt(total.value, 10);
+    rows.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, String(index)));
+    total.value = String(index + 1);
+    var first = rows.lastElementChild.querySelector("input, select");
+    if (first) { first.focus(); }
   });
   document.addEventListener("click", function (event) {
     var button = event.target.closest(".remove-row");

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from builder.models import Scope, Stage
-from tests.builder.conftest import configure, page, security_data
+from tests.builder.conftest import AUTH_TYPE_KEYS, configure, page, security_data
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +101,8 @@ def test_form_level_errors_are_announced(client, make_user):
 
 def test_help_texts_are_escaped(builder_client, make_connector):
     connector = make_connector("Zylker")
-    html = page(builder_client.get(reverse("builder:security", args=[connector.pk])))
+    html = "".join(page(builder_client.get(reverse("builder:security_panel", args=[connector.pk, key])))
+                   for key in AUTH_TYPE_KEYS)
     assert "Authorization: &lt;prefix&gt; &lt;token&gt;" in html
 
 

@@ -16,6 +16,7 @@ BUILDER_STATUS = {
     "connector_create": (200, 400),
     "general": (200, 400),
     "security": (200, 400),
+    "security_panel": (200, 405),
     "scopes": (200, 400),
     "scope_edit": (200, 400),
     "scope_delete": (405, 302),
@@ -55,6 +56,8 @@ def url_for(name, target):
         return reverse(f"builder:{name}")
     if name in ("scope_edit", "scope_delete"):
         return reverse(f"builder:{name}", args=[connector.pk, scope.pk])
+    if name == "security_panel":
+        return reverse(f"builder:{name}", args=[connector.pk, connector.auth_type])
     return reverse(f"builder:{name}", args=[connector.pk])
 
 

@@ -37,7 +37,44 @@ def test_security_page_offers_every_type(builder_client, make_connector):
     assert response.status_code == 200
     for key in AUTH_TYPE_KEYS:
         assert f'name="auth_type" value="{key}"' in page(response)
-        assert f'data-auth-type="{key}"' in page(response)
+    # No type chosen yet: no type's fields; each type's panel is fetched when it is chosen.
+    assert "data-auth-type=" not in page(response)
+    assert "Choose an authentication type to see its fields." in page(response)
+
+
+@pytest.mark.parametrize("key", AUTH_TYPE_KEYS)
+def test_only_the_chosen_types_fields_are_rendered(builder_client, make_connector, key):
+    connector = configure(make_connector(), key)
+    html = page(builder_client.get(security_url(connector)))
+    assert re.findall(r'data-auth-type="([^"]+)"', html) == [key]
+    assert not [other for other in AUTH_TYPE_KEYS if other != key and f'name="{other}-' in html]
+
+
+@pytest.mark.parametrize("key", AUTH_TYPE_KEYS)
+def test_another_types_panel_is_fetched(builder_client, make_connector, key):
+    connector = configure(make_connector(), "bearer" if key != "bearer" else "basic")
+    response = builder_client.get(reverse("builder:security_panel", args=[connector.pk, key]))
+    assert response.status_code == 200
+    html = page(response)
+    assert html.lstrip().startswith(f'<section class="auth-panel" data-auth-type="{key}"')
+    assert "<html" not in html and "<script" not in html
+    assert builder_client.get(reverse("builder:security_panel", args=[connector.pk, "no_such"])).status_code == 404
+
+
+def test_the_panel_holds_the_stored_values_of_the_connectors_own_type(builder_client, oauth2_connector):
+    html = page(builder_client.get(reverse("builder:security_panel", args=[oauth2_connector.pk, "oauth2"])))
+    assert 'value="client-id-1"' in html and CLIENT_SECRET not in html
+
+
+def test_without_the_script_show_its_fields_switches_the_type(builder_client, make_connector):
+    connector = configure(make_connector(), "basic")
+    response = builder_client.post(security_url(connector), {"auth_type": "oauth2", "action": "switch",
+                                                             "test_method": "GET"})
+    assert response.status_code == 200
+    assert re.findall(r'data-auth-type="([^"]+)"', page(response)) == ["oauth2"]
+    assert 'id="error-summary"' not in page(response)
+    connector.refresh_from_db()
+    assert connector.auth_type == "basic"
 
 
 @pytest.mark.parametrize("key", AUTH_TYPE_KEYS)
@@ -145,12 +182,14 @@ def test_switching_between_oauth_types_does_not_carry_the_secret_over(builder_cl
 @pytest.mark.parametrize("key", AUTH_TYPE_KEYS)
 def test_callback_url_is_shown_for_oauth_types_only(builder_client, make_connector, key):
     connector = configure(make_connector(), key)
-    response = builder_client.get(security_url(connector))
     callback = f"http://testserver/connections/oauth/callback/{connector.callback_id}/"
     assert str(connector.callback_id) in callback
-    for callback_key in CALLBACK_KEYS:
-        assert f'id="callback-{callback_key}" value="{callback}" readonly' in page(response)
-    assert page(response).count('class="form-control font-monospace" id="callback-') == len(CALLBACK_KEYS)
+    html = page(builder_client.get(security_url(connector)))
+    assert (f'id="callback-{key}" value="{callback}" readonly' in html) is (key in CALLBACK_KEYS)
+    assert html.count('class="form-control font-monospace" id="callback-') == (key in CALLBACK_KEYS)
+    for other in AUTH_TYPE_KEYS:  # the panel fetched for another type says it too, where it applies
+        panel = page(builder_client.get(reverse("builder:security_panel", args=[connector.pk, other])))
+        assert (f'id="callback-{other}" value="{callback}" readonly' in panel) is (other in CALLBACK_KEYS)
 
 
 def test_api_key_rows_are_saved_in_order(builder_client, make_connector):
@@ -234,7 +273,7 @@ def test_switching_type_is_refused_while_connections_use_the_connector(builder_c
 
 
 def test_oauth2_keeps_rare_settings_under_advanced(builder_client, make_connector):
-    html = page(builder_client.get(security_url(make_connector())))
+    html = page(builder_client.get(reverse("builder:security_panel", args=[make_connector().pk, "oauth2"])))
     panel = re.search(r'<section class="auth-panel[^"]*" data-auth-type="oauth2".*?</section>', html, re.S).group(0)
     main, _, advanced = panel.partition('<details class="advanced-settings')
     for name in ("grant_type", "client_id", "client_secret", "authorization_url", "token_url"):

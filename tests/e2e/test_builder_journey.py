@@ -42,7 +42,11 @@ def fill_from_example(panel, key):
 
 
 def open_advanced(panel):
-    """Open the panel's "Advanced" group, where a type has one (it starts collapsed)."""
+    """Open the panel's "Advanced" group, where a type has one (it starts collapsed).
+
+    The panel of a newly chosen type is fetched: wait for it first.
+    """
+    expect(panel).to_be_visible()
     for summary in panel.locator("details.advanced-settings:not([open]) > summary").all():
         summary.click()
 

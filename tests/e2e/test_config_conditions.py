@@ -88,3 +88,23 @@ def test_any_number_of_controlling_fields_and_a_field_behind_another(page, make_
     by_label(panel, "Mode").select_option(label="Mode A")
     shown(panel, CONDITIONAL, only=())
     expect(by_label(panel, "Detail On")).to_be_checked()
+
+
+def test_switching_type_fetches_its_panel_once_and_keeps_what_was_typed(page, make_user):
+    """Only the chosen type's fields are in the page; another's are fetched when it is chosen."""
+    fetched = []
+    page.on("request", lambda request: "/security/panel/" in request.url and fetched.append(request.url))
+    open_security(page, make_user, "OAuth2")
+    oauth2 = page.locator('section[data-auth-type="oauth2"]')
+    by_label(oauth2, "Client ID").fill("typed-before-switching")
+    page.locator("label.btn", has_text="Basic").first.click()
+    expect(page.locator('section[data-auth-type="basic"]')).to_be_visible()
+    expect(oauth2).to_have_count(0)
+    assert page.locator("section.auth-panel").count() == 1
+    page.locator("label.btn", has_text="OAuth2").first.click()
+    expect(by_label(oauth2, "Client ID")).to_have_value("typed-before-switching")
+    assert len(fetched) == 2
+    # The fetched panel works as one rendered with the page: Show/Hide on its secret, Copy, conditions.
+    expect(oauth2.get_by_role("button", name="Show")).to_have_count(1)
+    by_label(oauth2, "Grant Type").select_option(label="Client Credentials")
+    expect(by_label(oauth2, "Authorization URL")).to_be_hidden()

@@ -1,0 +1,93 @@
+"""Lean pages (issue 12, item 4): the same number of queries with 10 rows as with 1,000, and no page
+that lists every row (Built-in Connectors, Connections' View More, Security)."""
+
+import re
+
+import pytest
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from builder.models import Connector, Stage
+from connections.models import Connection
+
+from tests.builder.conftest import configure, page
+from tests.examples import example
+
+pytestmark = pytest.mark.django_db
+
+
+def builtins(count, offset=0):
+    """Make `count` built-in connectors, half Ready, over a few categories."""
+    stored = example("bearer")
+    Connector.objects.bulk_create(
+        Connector(name=f"Service {offset + n:04}", link_name=f"service_{offset + n:04}",
+                  builtin_key=f"service_{offset + n}", category=f"Category {n % 5}", auth_type="bearer", config=stored.config,
+                  stage=Stage.READY if n % 2 else Stage.DRAFT, description="An API.")
+        for n in range(count))
+
+
+def connections_of(user, count, offset=0):
+    """Make `count` connections of `user`, each to a connector of its own."""
+    builtins(count, offset)
+    names = [f"service_{offset + n:04}" for n in range(count)]
+    connectors = Connector.objects.filter(link_name__in=names).order_by("pk")
+    Connection.objects.bulk_create(
+        Connection(connector=connector, owner=user, name=f"Mine {offset + n}", link_name=f"mine_{offset + n}",
+                   status=Connection.Status.CONNECTED, secrets={"token": "tok"})
+        for n, connector in enumerate(connectors))
+
+
+def queries(client, url, params=None):
+    with CaptureQueriesContext(db) as captured:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(captured), page(response)
+
+
+@pytest.mark.parametrize("params", [{}, {"category": "Category 1"}, {"category": "CUSTOM CONNECTOR"}, {"q": "Service"}])
+def test_built_in_connectors_queries_are_flat(builder_client, params):
+    builtins(10)
+    few, _ = queries(builder_client, reverse("builder:catalog"), params)
+    builtins(990, offset=10)
+    many, html = queries(builder_client, reverse("builder:catalog"), params)
+    assert many == few
+    assert html.count('data-testid="catalog-card"') <= 48  # a page of cards, never every connector
+
+
+def test_cards_link_where_the_views_do(builder_client, builder_user):
+    builtins(4)
+    mine = configure(Connector.objects.create(name="Mine", link_name="mine", created_by=builder_user), "bearer")
+    html = page(builder_client.get(reverse("builder:catalog")))
+    for connector in Connector.objects.filter(builtin_key__gt=""):
+        target = "connections:add" if connector.is_ready else "builder:pick"
+        assert f'href="{reverse(target, args=[connector.pk])}"' in html
+    custom = page(builder_client.get(reverse("builder:catalog"), {"category": "CUSTOM CONNECTOR"}))
+    assert f'href="{reverse("builder:general", args=[mine.pk])}">Open in builder</a>' in custom
+
+
+def test_view_more_queries_are_flat_and_its_connector_filter_is_a_search(client, end_user):
+    client.force_login(end_user)
+    connections_of(end_user, 10)
+    few, _ = queries(client, reverse("connections:list"))
+    connections_of(end_user, 990, offset=10)
+    many, html = queries(client, reverse("connections:list"))
+    assert many == few
+    assert "<option" not in html.split('name="status"')[0]  # no list of every connector
+    assert re.search(r'<input class="form-control" type="search" name="connector"', html)
+
+    found, html = queries(client, reverse("connections:list"), {"connector": "Service 0007"})
+    assert found == few
+    assert "Mine 7<" in html and "Mine 8<" not in html
+
+
+def test_security_queries_are_flat(builder_client, builder_user, end_user):
+    connector = configure(Connector.objects.create(name="Zylker", link_name="zylker", created_by=builder_user),
+                          "oauth2")
+    connections_of(end_user, 10)
+    url = reverse("builder:security", args=[connector.pk])
+    few, _ = queries(builder_client, url)
+    connections_of(end_user, 990, offset=10)
+    many, html = queries(builder_client, url)
+    assert many == few
+    assert re.findall(r'data-auth-type="([^"]+)"', html) == ["oauth2"]
