@@ -5,6 +5,10 @@ The generic template (auth_types/config_form.html) marks it with its conditions 
 (static/js/auth_config.js) shows it only while they hold, for any number of controlling fields;
 the form ignores what a field that does not apply holds (no error, stored empty), so a value
 left over from another choice is neither used nor in the way.
+
+A form names the fields few builders need in ``advanced_fields``: the template shows them after
+the others, under a collapsed "Advanced" group (opened when one of them is refused or differs
+from its default).
 """
 
 import json
@@ -46,6 +50,7 @@ class ConfigForm(forms.Form):
     """
 
     secret_fields = ()
+    advanced_fields = ()  # shown under "Advanced", after the others
 
     def __init__(self, data=None, files=None, *, stored_config=None, stored_secrets=None, **kwargs):
         self.stored_config = dict(stored_config or {})
@@ -92,6 +97,27 @@ class ConfigForm(forms.Form):
             rows.append((bound, json.dumps({self[name].html_name: values for name, values in conditions.items()})
                          if conditions else ""))
         return rows
+
+    def main_fields(self):
+        """Return fields_with_conditions() of the fields not under "Advanced"."""
+        return [row for row in self.fields_with_conditions() if row[0].name not in self.advanced_fields]
+
+    def advanced_rows(self):
+        """Return fields_with_conditions() of the fields under "Advanced", in the declared order."""
+        return [row for row in self.fields_with_conditions() if row[0].name in self.advanced_fields]
+
+    def advanced_open(self):
+        """Return whether "Advanced" starts open: one of its fields is refused or differs from its default."""
+        for name in self.advanced_fields:
+            if name not in self.fields:
+                continue
+            if self.is_bound and self.errors.get(name):
+                return True
+            field = self.fields[name]
+            stored = self.stored_config.get(name)
+            if name not in self.secret_fields and stored not in (None, "") and stored != field.initial:
+                return True
+        return False
 
     # --- what is saved ------------------------------------------------------------------
 

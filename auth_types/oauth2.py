@@ -24,6 +24,7 @@ MAX_EXPIRY_SECONDS = 366 * 24 * 3600
 
 class OAuth2ConfigForm(ConfigForm):
     secret_fields = ("client_secret",)
+    advanced_fields = ("pkce", "issuer", "require_iss", "expiry_seconds", "bearer_name")
 
     grant_type = forms.ChoiceField(
         label="Grant Type", choices=GRANT_TYPES, initial=AUTHORIZATION_CODE,

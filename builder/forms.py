@@ -266,7 +266,10 @@ class ScopeDelimiterForm(forms.ModelForm):
         model = Connector
         fields = ["scope_delimiter"]
         labels = {"scope_delimiter": "Scope Delimiter"}
-        help_texts = {"scope_delimiter": "How the service expects the scopes to be separated."}
+        help_texts = {"scope_delimiter": "How the service expects the scopes to be separated. Saved as soon as "
+                      "it is changed, and with the scopes."}
+        # The OAuth Scopes page saves it with the rows being added (one form, builder/scope_list.html).
+        widgets = {"scope_delimiter": forms.Select(attrs={"form": "scopes-form"})}
 
     def clean_scope_delimiter(self):
         delimiter = self.cleaned_data["scope_delimiter"]

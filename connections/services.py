@@ -65,6 +65,12 @@ def connection_set_enabled(*, connection, user, enabled):
 
 def connection_auth(connection, *, user=None):
     """Return the requests auth that applies this connection's credentials, refreshing a token due soon."""
+    return _auth_and_masker(connection, user=user)[0]
+
+
+def _auth_and_masker(connection, *, user=None):
+    """Return (auth, masker): the auth applying the connection's credentials as they are once a token due
+    soon is refreshed, and a Masker of those very credentials."""
     if not connection.enabled:
         raise ConnectionDisabled()
     if connection.needs_reconfiguration:
@@ -79,20 +85,23 @@ def connection_auth(connection, *, user=None):
         except TokenRefreshFailed:
             if tokens.expires_soon(connection, margin=datetime.timedelta(0)):
                 raise  # expired: nothing to call with; otherwise the current token still works
-    connector = connection.connector
+    connector, secrets = connection.connector, connection.secrets
     try:
-        return connector.kind.auth(connector.kind_config, connection.secrets, client=connector.secrets)
+        auth = connector.kind.auth(connector.kind_config, secrets, client=connector.secrets)
     except (AuthError, KeyError) as error:
         raise ConnectionUnavailable(str(error) if isinstance(error, AuthError) else
                                     "The connection's stored values are incomplete; edit its values.") from None
+    return auth, _masker(connector, secrets)
 
 
 def connection_masker(connection):
     """Return a Masker that hides this connection's credentials from anything shown."""
+    return _masker(connection.connector, connection.secrets if not connection.needs_reconfiguration else {})
+
+
+def _masker(connector, secrets):
     from .masking import Masker
 
-    connector = connection.connector
-    secrets = connection.secrets if not connection.needs_reconfiguration else {}
     client = connector.secrets if not is_undecryptable(connector.secrets) else {}
     return Masker(
         secret_values=connector.kind.secret_values(connector.kind_config, secrets, client=client),
@@ -110,8 +119,13 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     reauthorization and ConnectionNeedsReauthorization is raised. Return the
     `requests.Response` (any HTTP status). Raise ConnectionUnavailable when the connection
     cannot be used, and outbound.OutboundError when the request could not be made.
+
+    The response's `masker` hides every credential the call held or sent, a token refreshed
+    during the call (here or by another worker) included: mask anything shown of the response
+    with it (status line, headers, body), never with a masker made before the call.
     """
     started = timezone.now()
+    used = [connection_masker(connection)]
     kwargs = {"params": params, "headers": headers, "data": data, "json": json}
     if timeout:
         kwargs["timeout"] = timeout
@@ -120,16 +134,30 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
         # Allowed by the builder only (connection_url refuses otherwise): no credentials at all.
         response = _send_without_credentials(connection, method, url, started, **kwargs)
     else:
-        response = _send(connection, method, url, started, user=user, **kwargs)
+        response = _send(connection, method, url, started, user=user, used=used, **kwargs)
         if connection.authorized_by_provider and connection.connector.answer_means_expired(response):
-            response = _after_expiry_signal(connection, response, method, url, started, user=user, **kwargs)
+            response = _after_expiry_signal(connection, response, method, url, started, user=user, used=used,
+                                            **kwargs)
+    response.masker = masker = _call_masker(used, response)
     error = "" if response.status_code < 400 else f"HTTP {response.status_code} {response.reason or ''}".strip()
-    _record_use(connection, started, status=response.status_code, error=error)
+    _record_use(connection, started, status=response.status_code, error=masker.text(error))
     connection.record_event(
-        Action.USED, user=user,
-        detail=connection_masker(connection).text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
+        Action.USED, user=user, detail=masker.text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
     )
     return response
+
+
+def _call_masker(used, response):
+    """Return a Masker of the credentials held before the call, those the call was made with, and then any
+    other credential the requests as sent carried (an auth may add one the stored values do not hold; a
+    whole Authorization header, which a server may echo base64-encoded)."""
+    masker = used[0].merged(*used[1:])
+    sent = [value for hop in (*response.history, response) for value in masker.sent_values(hop.request)]
+    if sent:
+        from .masking import Masker
+
+        masker = masker.merged(Masker(secret_values=sent))
+    return masker
 
 
 def connection_url(connection, url):
@@ -155,13 +183,13 @@ def _send_without_credentials(connection, method, url, started, **kwargs):
         raise
 
 
-def _after_expiry_signal(connection, response, method, url, started, *, user, **kwargs):
+def _after_expiry_signal(connection, response, method, url, started, *, user, used, **kwargs):
     """Refresh the token the API refused and retry once; mark the connection when that is impossible."""
     stale_token = connection.connector.kind.token_identity(connection.secrets)
     try:
         if connection.can_refresh:
             tokens.connection_refresh(connection, user=user, stale_token=stale_token)
-            return _send(connection, method, url, started, user=user, **kwargs)
+            return _send(connection, method, url, started, user=user, used=used, **kwargs)
         reason = (f"the provider no longer accepts its token (HTTP {response.status_code} from "
                   f"{oauth_tokens.origin(url)}); authorize it again")
         raise tokens.connection_token_rejected(connection, stale_token=stale_token, reason=reason, user=user)
@@ -170,8 +198,9 @@ def _after_expiry_signal(connection, response, method, url, started, *, user, **
         raise
 
 
-def _send(connection, method, url, started, *, user, **kwargs):
-    auth = connection_auth(connection, user=user)
+def _send(connection, method, url, started, *, user, used, **kwargs):
+    auth, masker = _auth_and_masker(connection, user=user)
+    used.append(masker)
     try:
         return outbound.send(method, url, auth=auth, **kwargs)
     except AuthError as error:
@@ -228,8 +257,8 @@ def _run_test(connection, user):
         connection_auth(connection)  # still refuse a disabled or undecryptable connection
         return TestResult(True, "Saved. This connector defines no test request, so the values were not checked.")
     response = connection_request(connection, connector.test_method, connector.test_url, user=user)
-    summary = f"{connector.test_method} {_without_query(connector.test_url)} answered " \
-              f"{response.status_code} {response.reason or ''}".strip()
+    summary = response.masker.text(f"{connector.test_method} {_without_query(connector.test_url)} answered "
+                                   f"{response.status_code} {response.reason or ''}".strip())
     if response.status_code < 400:
         return TestResult(True, f"Test passed: {summary}.", response.status_code)
     hint = " Check the values you entered." if response.status_code in (401, 403) else ""

@@ -127,7 +127,6 @@ class ConsoleView(ConnectionDetailView):
         form = ConsoleForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(console_form=form), status=400)
-        masker = services.connection_masker(connection)
         console.remember_request(connection, console.console_fields(request.POST))
         started = time.monotonic()
         try:
@@ -141,13 +140,15 @@ class ConsoleView(ConnectionDetailView):
         except (services.ConnectionUnavailable, outbound.OutboundError) as error:
             form.add_error(None, str(error))
             return self.render_to_response(self.get_context_data(console_form=form), status=400)
+        # The masker of the credentials this call held and sent (a token refreshed during it included).
+        masker = response.masker
         result = console_result(response, masker, elapsed_ms=round(1000 * (time.monotonic() - started)))
         result["curl"] = console.curl_command(result["sent"])
         return self.render_to_response(self.get_context_data(console_form=form, result=result, masker=masker))
 
 
 def console_result(response, masker, *, elapsed_ms):
-    """Describe a response and the request as sent, credentials masked, for the console."""
+    """Describe a response and the request as sent, credentials masked in every part shown, for the console."""
     sent = response.request
     body = response.text
     try:
@@ -157,7 +158,7 @@ def console_result(response, masker, *, elapsed_ms):
     sent_body = sent.body.decode(errors="replace") if isinstance(sent.body, bytes) else (sent.body or "")
     return {
         "status": response.status_code,
-        "reason": response.reason,
+        "reason": masker.text(response.reason),
         "elapsed_ms": elapsed_ms,
         "headers": masker.headers(response.headers),
         "body": masker.text(body),

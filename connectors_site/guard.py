@@ -39,17 +39,8 @@ from urllib3.util.timeout import _DEFAULT_TIMEOUT
 # outbound and this module import each other (outbound's send() uses the guarded session, the
 # guard raises outbound's BlockedDestination and logs to outbound's logger): both look the
 # other's names up when they run, so either module may be imported first.
-from connectors_site import outbound
+from connectors_site import outbound, special_addresses
 
-# Ranges that Python 3.11's ipaddress still calls global.
-_EXTRA_BLOCKED_NETWORKS = tuple(ipaddress.ip_network(net) for net in (
-    "100.64.0.0/10",   # carrier-grade NAT: reaches the provider's internal workloads
-    "192.88.99.0/24",  # 6to4 relay anycast
-    "64:ff9b:1::/48",  # local-use NAT64
-    "fec0::/10",       # deprecated site-local, still routed inside some networks
-    "5f00::/16",       # SRv6 segment identifiers
-    "3fff::/20",       # documentation
-))
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -88,34 +79,25 @@ class _Guard:
 
 
 def _address_problem(ip, *, allow_loopback=False):
-    """Return why ip may not be contacted ("a private address", ...), or None if it may."""
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return "an IPv4-mapped IPv6 address"
+    """Return why ip may not be contacted ("a private address", ...), or None if it may.
+
+    The table is IANA's special-purpose registries (special_addresses), not ``ip.is_global``.
+    """
+    problem = special_addresses.problem_of(ip)
+    if problem == special_addresses.CARRIES_IPV4:
+        # NAT64 (DNS64 networks reach every IPv4-only API this way) and 6to4: the IPv4 address decides.
         if any(_address_problem(v4) for v4 in _embedded_ipv4(ip)):
             return "an IPv6 address that embeds a non-public IPv4 address"
-        if ip in _NAT64:
-            # DNS64 networks reach every IPv4-only API this way; the embedded address was checked.
-            return None
-    if ip.is_loopback:
-        return None if allow_loopback else "a loopback address"
-    if ip.is_unspecified:
-        return "an unspecified address"
-    if ip.is_multicast:
-        return "a multicast address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if not ip.is_global or ip.is_reserved or any(ip in net for net in _EXTRA_BLOCKED_NETWORKS):
-        return "a private or reserved address"
-    return None
+        return None
+    if problem == special_addresses.LOOPBACK and allow_loopback:
+        return None
+    return problem
 
 
 def _embedded_ipv4(ip):
-    """Yield the IPv4 addresses a 6to4, Teredo or NAT64 address carries."""
+    """Yield the IPv4 address a 6to4 or NAT64 address carries."""
     if ip.sixtofour:
         yield ip.sixtofour
-    if ip.teredo:
-        yield from ip.teredo
     if ip in _NAT64:
         yield ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
 

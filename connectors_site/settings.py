@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "auth_types",
     "builder",
     "connections",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("connectors/", include("builder.urls")),
     path("connections/", include("connections.urls")),
+    path("api-tokens/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

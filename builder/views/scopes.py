@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.generic import TemplateView, UpdateView
 
 from .. import services
@@ -50,37 +51,49 @@ class ScopeListView(ScopeSectionMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        if request.POST.get("action") == "add":
-            return self.add_scopes(request)
-        return self.save_and_continue(request)
-
-    def save_and_continue(self, request):
-        """Save & Continue: the scope delimiter (the scopes are saved as they are added), then Ready."""
+        """One way to save: the scope rows being added and the delimiter are saved together, whichever
+        button is pressed (Add stays on the page, Save & Continue goes on to Ready); the page's script
+        also saves the delimiter on its own as soon as it is changed (action=delimiter)."""
         connector = self.get_connector()
-        form = ScopeDelimiterForm(request.POST, instance=connector)
-        if form.is_valid():
-            if form.has_changed():
-                with transaction.atomic():
-                    form.save()
-                    self.record(["scope_delimiter"])
-                messages.success(request, "Scope delimiter saved.")
-            return redirect(self.next_step_url())
-        connector.refresh_from_db()
-        return self.render_to_response(self.get_context_data(delimiter_form=form), status=400)
-
-    def add_scopes(self, request):
-        """Add the posted scope rows, all or none."""
-        connector = self.get_connector()
-        formset = ScopeFormSet(request.POST, prefix="scopes", form_kwargs={"connector": connector})
-        if formset.is_valid():
-            rows = [form.cleaned_data for form in formset.forms if form.cleaned_data]
+        action = request.POST.get("action", "continue")
+        # The page always sends the delimiter; a bare Add (rows only) leaves it as it is.
+        delimiter_form = None if action == "add" and "scope_delimiter" not in request.POST \
+            else ScopeDelimiterForm(request.POST, instance=connector)
+        # The delimiter is checked first: new rows are then checked against the delimiter being saved.
+        delimiter_ok = delimiter_form is None or delimiter_form.is_valid()
+        formset = None
+        if action != "delimiter" and "scopes-TOTAL_FORMS" in request.POST:
+            formset = ScopeFormSet(request.POST, prefix="scopes", form_kwargs={"connector": connector})
+        rows_ok = formset is None or formset.is_valid()
+        if not (delimiter_ok and rows_ok):
+            if action == "delimiter" and self.wants_json():
+                return JsonResponse({"error": " ".join(delimiter_form.errors.get("scope_delimiter", []))}, status=400)
+            connector.refresh_from_db()
+            context = self.get_context_data(formset=formset if formset is not None and formset.has_changed() else None,
+                                            delimiter_form=delimiter_form)
+            return self.render_to_response(context, status=400)
+        rows = [form.cleaned_data for form in formset.forms if form.cleaned_data] if formset is not None else []
+        delimiter_changed = delimiter_form is not None and delimiter_form.has_changed()
+        with transaction.atomic():
+            if delimiter_changed:
+                delimiter_form.save()
+                self.record(["scope_delimiter"])
             if rows:
-                with transaction.atomic():
-                    Scope.objects.bulk_create(Scope(connector=connector, **row) for row in rows)
-                    self.record(["scopes"])
-                messages.success(request, f"Added {len(rows)} scope{'s' if len(rows) != 1 else ''}.")
-            return redirect("builder:scopes", connector.pk)
-        return self.render_to_response(self.get_context_data(formset=formset), status=400)
+                Scope.objects.bulk_create(Scope(connector=connector, **row) for row in rows)
+                self.record(["scopes"])
+        said = []
+        if rows:
+            said.append(f"Added {len(rows)} scope{'s' if len(rows) != 1 else ''}.")
+        if delimiter_changed:
+            said.append("Scope delimiter saved.")
+        if action == "delimiter" and self.wants_json():
+            return JsonResponse({"message": " ".join(said) or "Scope delimiter unchanged."})
+        for message in said:
+            messages.success(request, message)
+        return redirect(self.next_step_url() if action == "continue" else reverse("builder:scopes", args=[connector.pk]))
+
+    def wants_json(self):
+        return "application/json" in self.request.headers.get("Accept", "")
 
 
 class ScopeEditView(ScopeSectionMixin, BadRequestOnInvalidMixin, UpdateView):

@@ -30,6 +30,11 @@
     form.querySelectorAll("[data-shown-when]").forEach(function (wrapper) {
       wrapper.hidden = !isShown(wrapper);
     });
+    // An "Advanced" group none of whose fields applies is not shown either.
+    form.querySelectorAll(".advanced-settings").forEach(function (group) {
+      var fields = group.querySelectorAll(".advanced-field");
+      group.hidden = fields.length > 0 && Array.prototype.every.call(fields, function (field) { return field.hidden; });
+    });
   }
 
   document.querySelectorAll("form").forEach(function (form) {

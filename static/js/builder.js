@@ -89,4 +89,31 @@
   }
   checks.forEach(function (box) { box.addEventListener("change", countSelected); });
   countSelected();
+
+  // Scopes: the delimiter is saved as soon as it is changed (Add and Save & Continue save it too).
+  var delimiter = document.querySelector('select[name="scope_delimiter"][form="scopes-form"]');
+  var delimiterStatus = document.getElementById("delimiter-status");
+  if (delimiter && delimiterStatus && window.fetch) {
+    delimiter.addEventListener("change", function () {
+      var form = document.getElementById("scopes-form");
+      var body = new FormData();
+      body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+      body.append("action", "delimiter");
+      body.append("scope_delimiter", delimiter.value);
+      delimiterStatus.className = "small mb-0 pt-sm-2";
+      delimiterStatus.textContent = "Saving…";
+      fetch(form.getAttribute("action") || window.location.href, {
+        method: "POST", body: body, credentials: "same-origin", headers: {"Accept": "application/json"}
+      }).then(function (response) {
+        return response.json().then(function (answer) { return {ok: response.ok, answer: answer}; });
+      }).then(function (result) {
+        delimiterStatus.classList.add(result.ok ? "text-success" : "text-danger");
+        delimiterStatus.textContent = result.ok ? result.answer.message : result.answer.error;
+        delimiter.setAttribute("aria-invalid", result.ok ? "false" : "true");
+      }, function () {
+        delimiterStatus.classList.add("text-danger");
+        delimiterStatus.textContent = "Not saved: the server could not be reached. Save & Continue saves it.";
+      });
+    });
+  }
 })();

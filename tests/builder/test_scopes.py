@@ -212,3 +212,51 @@ def test_one_way_to_save_the_delimiter_and_confirmations_in_the_page(builder_cli
     # Deleting asks in a dialog of the page (static/js/app.js reads data-confirm), never with confirm().
     assert 'data-confirm="Delete the scope Read deals (deals.read)?"' in html
     assert 'id="bulk-delete"' in html and 'id="confirm-dialog"' in html
+
+
+def test_add_saves_the_delimiter_with_the_rows(builder_client, oauth2_connector):
+    """One way to save: the rows and the delimiter chosen beside them go in together."""
+    response = builder_client.post(scopes_url(oauth2_connector), {**add_data(("Both", "a,b")), "scope_delimiter": " "},
+                                   follow=True)
+    assert response.redirect_chain[-1][0] == scopes_url(oauth2_connector)
+    assert "Added 1 scope." in page(response) and "Scope delimiter saved." in page(response)
+    oauth2_connector.refresh_from_db()
+    assert oauth2_connector.scope_delimiter == " " and values(oauth2_connector) == ["a,b"]
+
+
+def test_a_row_refused_under_the_new_delimiter_saves_neither(builder_client, oauth2_connector):
+    response = builder_client.post(scopes_url(oauth2_connector), {**add_data(("Plus", "a+b")), "scope_delimiter": "+"})
+    assert response.status_code == 400
+    assert "(Plus)" in field_error(response, "scopes-0-value")
+    oauth2_connector.refresh_from_db()
+    assert oauth2_connector.scope_delimiter == "," and not oauth2_connector.scopes.exists()
+
+
+def test_save_and_continue_adds_the_rows_too(builder_client, oauth2_connector):
+    data = {**add_data(("Read", "read")), "action": "continue", "scope_delimiter": ","}
+    response = builder_client.post(scopes_url(oauth2_connector), data)
+    assert response["Location"] == reverse("builder:mark_ready", args=[oauth2_connector.pk])
+    assert values(oauth2_connector) == ["read"]
+
+
+def test_the_delimiter_is_saved_on_change(builder_client, scoped):
+    """What the page's script sends when the delimiter changes: saved at once, answered in JSON."""
+    response = builder_client.post(scopes_url(scoped), {"action": "delimiter", "scope_delimiter": " "},
+                                   HTTP_ACCEPT="application/json")
+    assert response.status_code == 200 and response.json() == {"message": "Scope delimiter saved."}
+    scoped.refresh_from_db()
+    assert scoped.scope_delimiter == " "
+    Scope.objects.create(connector=scoped, name="Plus", value="a+b")
+    response = builder_client.post(scopes_url(scoped), {"action": "delimiter", "scope_delimiter": "+"},
+                                   HTTP_ACCEPT="application/json")
+    assert response.status_code == 400 and "a+b" in response.json()["error"]
+    scoped.refresh_from_db()
+    assert scoped.scope_delimiter == " "
+
+
+def test_the_page_has_one_form_for_rows_and_delimiter(builder_client, scoped):
+    html = page(builder_client.get(scopes_url(scoped)))
+    assert '<select name="scope_delimiter" form="scopes-form"' in html
+    assert 'form="scopes-form" name="action" value="continue">Save &amp; Continue</button>' in html
+    # Confirmations ask in the page's own dialog.
+    assert 'data-confirm="Delete the selected scopes?"' in html and 'id="confirm-dialog"' in html

@@ -231,3 +231,41 @@ def test_switching_type_is_refused_while_connections_use_the_connector(builder_c
     assert response.status_code == 400 and "1 connection uses this connector" in response.content.decode()
     connector.refresh_from_db()
     assert connector.auth_type == "bearer"
+
+
+def test_oauth2_keeps_rare_settings_under_advanced(builder_client, make_connector):
+    html = page(builder_client.get(security_url(make_connector())))
+    panel = re.search(r'<section class="auth-panel[^"]*" data-auth-type="oauth2".*?</section>', html, re.S).group(0)
+    main, _, advanced = panel.partition('<details class="advanced-settings')
+    for name in ("grant_type", "client_id", "client_secret", "authorization_url", "token_url"):
+        assert f'name="oauth2-{name}"' in main
+    for name in ("pkce", "issuer", "require_iss", "expiry_seconds", "bearer_name"):
+        assert f'name="oauth2-{name}"' in advanced and f'name="oauth2-{name}"' not in main
+    assert "<summary" in advanced and " open>" not in advanced.split("<summary")[0]
+
+
+@pytest.mark.parametrize("fields, is_open", [
+    ({}, False),                             # the defaults: collapsed
+    ({"bearer_name": "token"}, True),        # a stored value other than the default: shown
+])
+def test_advanced_opens_when_it_holds_something(builder_client, make_connector, fields, is_open):
+    connector = configure(make_connector(), "oauth2", **fields)
+    html = page(builder_client.get(security_url(connector)))
+    assert ('<details class="advanced-settings mt-2 mb-3" open>' in html) is is_open
+
+
+def test_advanced_opens_on_a_refused_field(builder_client, make_connector):
+    response = builder_client.post(security_url(make_connector()), security_data("oauth2", expiry_seconds="0"))
+    assert response.status_code == 400
+    assert '<details class="advanced-settings mt-2 mb-3" open>' in page(response)
+
+
+def test_api_key_rows_share_one_help(builder_client, make_connector):
+    rows = [{"name": f"Key {n}", "key": f"k{n}", "location": "header"} for n in range(3)]
+    connector = make_connector(auth_type="api_key", config={"parameters": rows})
+    html = page(builder_client.get(security_url(connector)))
+    help_text = "Shown to the end user when authorizing a connection."
+    assert html.count(help_text) == 1
+    for n in range(3):
+        field = re.search(rf'<input [^>]*id="id_api_key-parameters-{n}-name"[^>]*>', html).group(0)
+        assert 'aria-describedby="api_key-parameters-name-help"' in field

@@ -135,3 +135,36 @@ class TestUrl:
 
     def test_a_url_without_query_is_unchanged(self):
         assert Masker(sensitive_names=["key"]).url("https://api.test/v1/") == "https://api.test/v1/"
+
+
+class TestCombining:
+    def test_merged_hides_what_each_hides(self):
+        old, new = Masker(secret_values=["old-token-1"]), Masker(secret_values=["new-token-2"], sensitive_names=["k"])
+        merged = old.merged(new)
+        assert merged.text("old-token-1 new-token-2") == f"{MASK} {MASK}"
+        assert merged.header("K", "v") == MASK
+        assert old.text("new-token-2") == "new-token-2"  # the parts are left as they were
+
+    def test_sent_values_are_the_credentials_a_request_carried_that_it_does_not_know(self):
+        import requests
+
+        masker = Masker(secret_values=["known-token"], sensitive_names=["api_key", "X-Key"])
+        sent = requests.Request("GET", "https://api.test/v1?api_key=q-value-1&page=2",
+                                headers={"Authorization": "Bearer fetched-token", "X-Key": "h-value-2"}).prepare()
+        assert sorted(masker.sent_values(sent)) == ["Bearer fetched-token", "fetched-token", "h-value-2", "q-value-1"]
+        known = requests.Request("GET", "https://api.test/", headers={"Authorization": "known-token"}).prepare()
+        assert masker.sent_values(known) == []
+
+    def test_a_whole_authorization_header_echoed_base64_encoded_is_masked_after_the_token(self):
+        masker = Masker(secret_values=["tok-123456"]).merged(Masker(secret_values=["Bearer tok-123456"]))
+        encoded = base64.b64encode(b"Bearer tok-123456").decode()
+        assert masker.text(f"Bearer tok-123456 {encoded}") == f"Bearer {MASK} {MASK}"
+
+
+def test_a_secret_percent_encoded_twice_is_masked():
+    assert Masker(secret_values=[SECRET]).text(quote(quote(SECRET, safe=""), safe="")) == MASK
+    assert Masker(secret_values=[SECRET]).text(quote(quote_plus(SECRET), safe="")) == MASK
+
+
+def test_a_secret_echoed_as_a_header_name_is_masked():
+    assert Masker(secret_values=["tok-123456"]).headers({"X-tok-123456": "1"}) == [(f"X-{MASK}", "1")]

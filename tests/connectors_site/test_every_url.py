@@ -15,7 +15,7 @@ from tests.url_walk import site_urls
 pytestmark = pytest.mark.django_db
 
 # Pages behind a sign-in: the site's own and Django admin's (its login and logout excepted).
-SIGNED_IN_NAMESPACES = ("builder:", "connections:", "admin:", "accounts:")
+SIGNED_IN_NAMESPACES = ("builder:", "connections:", "admin:", "accounts:", "api:")
 PUBLIC = {"login", "logout", "admin:login", "admin:logout"}
 
 

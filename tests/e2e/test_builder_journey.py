@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def fill_from_example(panel, key):
     """Fill the type's Security panel with its example, as a builder would type it."""
     stored = example(key)
+    open_advanced(panel)
     for name, value in registry.get(key).config_form.stored_data(stored.config, stored.client).items():
         field = panel.locator(f'[name="{key}-{name}"]')
         for _ in range(20):  # rows beyond the first are added with the panel's + button
@@ -34,6 +35,12 @@ def fill_from_example(panel, key):
             field.set_checked(bool(value))
         else:
             field.fill(str(value))
+
+
+def open_advanced(panel):
+    """Open the panel's "Advanced" group, where a type has one (it starts collapsed)."""
+    for summary in panel.locator("details.advanced-settings:not([open]) > summary").all():
+        summary.click()
 
 
 def logo_png(tmp_path):
@@ -144,3 +151,32 @@ def test_api_key_rows_are_added_and_removed(page, make_user):
     connector.refresh_from_db()
     assert connector.config == {"parameters": [{"name": "API Key", "key": "X-API-Key", "location": "header"},
                                                {"name": "Account", "key": "account", "location": "query"}]}
+
+
+def test_scopes_save_one_way(page, make_user):
+    """The delimiter saves on change; bulk Delete says how many and asks in the page's dialog."""
+    from builder.models import Scope
+
+    make_user("maria", builder=True)
+    connector = Connector.objects.create(name="Zylker Box", link_name="zylker_box", auth_type="oauth2",
+                                         config=example("oauth2").config)
+    for n in range(3):
+        Scope.objects.create(connector=connector, name=f"Scope {n}", value=f"scope.{n}")
+    sign_in(page, "maria", PASSWORD)
+    page.goto(reverse("builder:scopes", args=[connector.pk]))
+
+    by_label(page, "Scope Delimiter").select_option(label="Space")
+    expect(page.locator("#delimiter-status")).to_have_text("Scope delimiter saved.")
+    connector.refresh_from_db()
+    assert connector.scope_delimiter == " "
+
+    bulk = page.get_by_role("button", name="Delete", exact=True)
+    expect(bulk).to_be_disabled()
+    page.get_by_label("Select all scopes").check()
+    expect(page.locator("#bulk-delete")).to_have_text("Delete 3 selected")
+    page.locator("#bulk-delete").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Delete the 3 selected scopes?")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("Deleted 3 scopes.")).to_be_visible()
+    assert not connector.scopes.exists()

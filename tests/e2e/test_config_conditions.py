@@ -9,6 +9,7 @@ from builder.models import Connector
 from tests.auth_types.conditions import Conditions
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import by_label, sign_in
+from tests.e2e.test_builder_journey import open_advanced
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +27,11 @@ def open_security(page, make_user, label):
 
 
 def shown(panel, labels, *, only=None):
-    """Expect exactly `only` of `labels` to be visible (all of them when `only` is None), the rest hidden."""
+    """Expect exactly `only` of `labels` to be visible (all of them when `only` is None), the rest hidden.
+
+    The "Advanced" group, when the panel has one, is opened first (it starts collapsed).
+    """
+    open_advanced(panel)
     for label in labels:
         if only is None or label in only:
             expect(by_label(panel, label)).to_be_visible()

@@ -1,11 +1,11 @@
-"""Session fixtures serving real third-party peers on 127.0.0.1: httpbin and moto.
+"""Session fixtures serving real third-party peers on 127.0.0.1: httpbin, moto and a credential echo.
 
 Load with ``pytest_plugins = ["tests.peers.fixtures"]`` in a conftest, or ``-p tests.peers.fixtures``.
 """
 
 import pytest
 
-from tests.peers.servers import start_httpbin, start_moto
+from tests.peers.servers import start_credential_echo, start_httpbin, start_moto
 
 
 @pytest.fixture(scope="session")
@@ -25,4 +25,12 @@ def moto_server():
     """
     peer, stop = start_moto()
     yield peer
+    stop()
+
+
+@pytest.fixture(scope="session")
+def echo_url():
+    """Yield the base URL of a server repeating credentials in its reason phrase, headers and body."""
+    base_url, stop = start_credential_echo()
+    yield base_url
     stop()

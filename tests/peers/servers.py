@@ -186,3 +186,33 @@ def start_moto(region=MOTO_REGION, port=0):
             listener.server_close()
 
     return MotoPeer(url, region, admin_key), stop
+
+
+# Headers every client sends; the echo server repeats every other one (where credentials travel).
+_ORDINARY_HEADERS = {"host", "accept", "accept-encoding", "connection", "user-agent", "content-length",
+                     "content-type"}
+
+
+def credential_echo_app(environ, start_response):
+    """A careless API that repeats what carries credentials (every unusual header, the query string and its
+    values) in its reason phrase, its headers and its body: as is, base64-encoded and percent-encoded."""
+    import base64
+    from urllib.parse import parse_qsl, quote
+
+    carried = [value for key, value in environ.items() if key.startswith("HTTP_")
+               and key[5:].replace("_", "-").lower() not in _ORDINARY_HEADERS]
+    query = environ.get("QUERY_STRING", "")
+    values = carried + [value for _, value in parse_qsl(query)]
+    echoed = " ".join(carried + ([query] if query else []))
+    body = json.dumps({"echoed": echoed, "each": values,
+                       "base64": [base64.b64encode(value.encode("latin-1")).decode() for value in values],
+                       "quoted": [quote(value, safe="") for value in values]}).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    headers += [(f"X-Echo-{number}", value) for number, value in enumerate(carried)]
+    start_response(f"200 {echoed}" if echoed else "200 OK", headers)
+    return [body]
+
+
+def start_credential_echo(port=0):
+    """Serve credential_echo_app; return ``(base_url, stop)``."""
+    return serve_wsgi(credential_echo_app, port=port)

@@ -36,21 +36,24 @@ class Command(BaseCommand):
         except Exception as error:
             raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from None
         body = self.body(options["body"])
-        masker = services.connection_masker(connection)
         try:
             response = services.connection_request(
                 connection, options["type"], options["url"], params=params or None, headers=headers or None, **body
             )
         except (services.ConnectionUnavailable, outbound.OutboundError) as error:
             raise CommandError(str(error)) from None
+        # Every part shown is masked, the status line too, with the masker of the credentials this call
+        # held and sent (a token refreshed during it included).
+        masker = response.masker
+        status_line = masker.text(f"HTTP {response.status_code} {response.reason}")
         if options["include"]:
-            self.stdout.write(f"HTTP {response.status_code} {response.reason}")
+            self.stdout.write(status_line)
             for name, value in masker.headers(response.headers):
                 self.stdout.write(f"{name}: {value}")
             self.stdout.write("")
         self.stdout.write(masker.text(response.text))
         if response.status_code >= 400:
-            self.stderr.write(f"HTTP {response.status_code} {response.reason}")
+            self.stderr.write(status_line)
             sys.exit(1)
 
     @staticmethod
