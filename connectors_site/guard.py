@@ -185,7 +185,11 @@ class _PooledAdapter(HTTPAdapter):
     def __init__(self):
         super().__init__(pool_connections=1, pool_maxsize=1,
                          max_retries=_RetryDroppedConnection(total=1, connect=0, read=1, redirect=0, status=0,
-                                                             other=0, raise_on_redirect=False))
+                                                             other=0, raise_on_redirect=False,
+                                                             # A 429 or 503 with Retry-After is the caller's
+                                                             # answer, never resent here.
+                                                             respect_retry_after_header=False,
+                                                             raise_on_status=False))
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
         guard = _Guard(allow_loopback=bool(settings.CONNECTORS_ALLOW_PRIVATE_NETWORKS))  # read on every call

@@ -159,3 +159,13 @@ def test_a_missing_timeout_is_refused_before_connecting(timeout, peer, connect_s
     with pytest.raises(ValueError):
         outbound.send("GET", peer.url(), timeout=timeout)
     assert_untouched(peer, connect_spy)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_an_answer_with_retry_after_is_returned_as_it_is_and_never_resent(status, peer):
+    # The pooled client resends only a request whose kept-alive connection was dropped; a 429 or 503
+    # with Retry-After is the caller's to act on (the API's proxy does, when asked).
+    peer.route("/limited", lambda h: respond(h, status, [("Retry-After", "0")], b"slow down"))
+    response = outbound.send("GET", peer.url("/limited"))
+    assert (response.status_code, response.headers["Retry-After"], response.content) == (status, "0", b"slow down")
+    assert [request["path"] for request in peer.received] == ["/limited"]
