@@ -5,12 +5,15 @@ is refused with 429 and Retry-After, the seconds until the window ends.
 """
 
 import functools
+import logging
 import time
 
 from django.conf import settings
 from django.db import connection as db_connection
 
 from .models import RateWindow
+
+logger = logging.getLogger(__name__)
 
 DEFAULT = "600/60"
 
@@ -37,7 +40,9 @@ def check(token, *, now=None):
     now = time.time() if now is None else now
     window = int(now // seconds * seconds)
     url = getattr(settings, "REDIS_URL", "")
-    count = _redis_count(url, token.pk, window, seconds) if url else _database_count(token.pk, window)
+    count = _redis_count(url, token.pk, window, seconds) if url else None
+    if count is None:
+        count = _database_count(token.pk, window)
     if count > limit:
         raise RateLimited(max(1, int(window + seconds - now + 0.999)), limit, seconds)
 
@@ -50,11 +55,18 @@ def _redis(url):
 
 
 def _redis_count(url, token_pk, window, seconds):
+    """Return the window's count in Redis; None when Redis cannot be reached (the database counts then)."""
+    import redis
+
     key = f"connectors:api-rate:{token_pk}:{window}"
-    pipe = _redis(url).pipeline()
-    pipe.incr(key)
-    pipe.expire(key, seconds + 1)
-    return pipe.execute()[0]
+    try:
+        pipe = _redis(url).pipeline()
+        pipe.incr(key)
+        pipe.expire(key, seconds + 1)
+        return pipe.execute()[0]
+    except redis.RedisError as error:
+        logger.warning("Rate limit: Redis is unavailable (%s); counting in the database.", type(error).__name__)
+        return None
 
 
 def _database_count(token_pk, window):

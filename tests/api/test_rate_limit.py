@@ -92,3 +92,10 @@ def test_concurrent_calls_are_counted_exactly_on_postgresql(end_user):
             allowed = list(pool.map(call, range(60)))
     assert allowed.count(True) == 25
     assert RateWindow.objects.get().count == 60
+
+
+def test_when_redis_cannot_be_reached_the_database_counts(api_as, end_user):
+    with override_settings(CONNECTORS_API_RATE_LIMIT="2/3600", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"):
+        api = api_as(end_user)
+        assert calls_until_refused(api, 2).status_code == 429
+    assert RateWindow.objects.get().count == 3
