@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ElementTree
 from connectors_site import outbound
 
 from . import oauth_tokens
-from .base import AuthError, GrantInvalid, ProviderUnavailable
+from .base import GrantInvalid, ProviderUnavailable
 from .sigv4 import SigV4Auth
 
 STS_VERSION = "2011-06-15"

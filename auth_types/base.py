@@ -136,6 +136,8 @@ class AuthType:
                              answer a 401 challenge once (connectors_site.outbound)
     secret_values(config, credentials, client=)  every string never to be shown (incl. derived forms)
     sensitive_names(config)  header and query names whose values are credentials
+    tls_options(config, client), certificate_expiry(config, client)  the connector's mutual TLS
+                             (every type's form has its fields: auth_types.mtls); rarely overridden
 
     REDIRECT and DIRECT types also implement (all HTTP through connectors_site.outbound.send,
     token/refresh/revoke calls with allow_redirects=False):

@@ -57,6 +57,13 @@ def normalize_pem(text):
 
 def load_private_key(text):
     """Return the RSA or EC P-256 private key in PEM `text`; raise KeyRefused saying what is wrong."""
+    key = read_private_key(text)
+    algorithm_for(key)  # refuses the kinds of key that cannot sign RS256 or ES256
+    return key
+
+
+def read_private_key(text):
+    """Return the private key in PEM `text`, of any kind (a TLS client key); raise KeyRefused otherwise."""
     if len(text or "") > MAX_PEM_LENGTH:
         raise KeyRefused("This is longer than any private key this app signs with.")
     pem = normalize_pem(text)
@@ -69,7 +76,8 @@ def load_private_key(text):
                          "(openssl pkey -in key.pem -out plain.pem); it is stored encrypted here.") from None
     except (ValueError, UnsupportedAlgorithm, UnicodeEncodeError):
         raise KeyRefused("This private key cannot be read: check that it was copied whole.") from None
-    algorithm_for(key)  # refuses the kinds of key that cannot sign RS256 or ES256
+    if isinstance(key, rsa.RSAPrivateKey) and key.key_size < MIN_RSA_BITS:
+        raise KeyRefused(f"This RSA key has {key.key_size} bits; use one of {MIN_RSA_BITS} bits or more.")
     return key
 
 

@@ -19,7 +19,7 @@ import json
 from django import forms
 
 from . import jwt_assertions, mtls, oauth_tokens
-from .base import DIRECT, AuthError, AuthType, ConfigForm
+from .base import DIRECT, AuthError, AuthType, ConfigForm, GrantInvalid
 from .bearer import BearerAuth
 from .credentials import CredentialForm
 from .forms import shown_when
@@ -174,13 +174,14 @@ class JWTBearer(AuthType):
         return self._token(config, client, key_text, credentials.get("requested_scope", ""), keep_key=own_key)
 
     def _token(self, config, client, key_text, scope, *, keep_key):
+        # Without a usable key no token can come: the connection needs a new key (Reauthorize), not a retry.
         if not key_text:
-            raise AuthError("No service account key is stored: upload the key file again.")
+            raise GrantInvalid("No service account key is stored: upload the key file again.")
         key_file = _stored_key(key_text)
         try:
             key = jwt_assertions.load_private_key(key_file["private_key"])
         except (KeyError, jwt_assertions.KeyRefused) as error:
-            raise AuthError(f"The stored service account key cannot sign: {error}") from None
+            raise GrantInvalid(f"The stored service account key cannot sign: {error}") from None
         token_url = config["token_url"]
         placement = config.get("scope_placement") or SCOPE_BOTH
         assertion = jwt_assertions.assertion(

@@ -50,7 +50,7 @@ def parse_certificate(text):
 
 def parse_key(text):
     try:
-        jwt_assertions.load_private_key(text)
+        jwt_assertions.read_private_key(text)  # RSA, EC on any curve, Ed25519: what TLS takes
     except jwt_assertions.KeyRefused as refused:
         raise forms.ValidationError(str(refused), code="invalid_private_key") from None
     return jwt_assertions.normalize_pem(text)
@@ -111,7 +111,7 @@ class MutualTLSFields(forms.Form):
 def _matches(certificate_pem, key_pem):
     public = serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     leaf = load_certificates(certificate_pem)[0]
-    key = jwt_assertions.load_private_key(key_pem)
+    key = jwt_assertions.read_private_key(key_pem)
     return leaf.public_key().public_bytes(*public) == key.public_key().public_bytes(*public)
 
 

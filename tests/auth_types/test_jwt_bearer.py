@@ -13,7 +13,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
 from auth_types import registry
-from auth_types.base import AuthError, GrantInvalid
+from auth_types.base import GrantInvalid
 from auth_types.jwt_bearer import GRANT_TYPE, JWTBearer, parse_key_file
 from connectors_site import outbound
 from tests.examples.jwt_bearer import google_key_file
@@ -100,7 +100,7 @@ def test_a_key_the_server_does_not_know_is_refused(oauth2_authlib_provider):
 
 
 def test_no_stored_key_is_said_plainly():
-    with pytest.raises(AuthError, match="No service account key"):
+    with pytest.raises(GrantInvalid, match="No service account key"):
         JWT_BEARER.fetch_token(config("https://oauth2.googleapis.com/token"), {}, scopes=[])
 
 

@@ -230,3 +230,11 @@ def test_a_document_exports_the_ca_bundle_but_never_the_certificate_or_key(make_
     text = document_json(connector_document(connector))
     assert test_pki.client.key.splitlines()[1] not in text and "tls_client_key" not in text
     assert "tls_client_certificate" not in text and test_pki.ca.pem.splitlines()[1] in text
+
+
+def test_a_tls_client_key_may_be_on_another_curve_than_p256(test_pki):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tests.peers.keys import ec_key, private_pem
+
+    assert mtls.parse_key(private_pem(ec_key("p384", ec.SECP384R1)))
