@@ -120,6 +120,7 @@ def send(method, url, *, params=None, headers=None, data=None, json=None, auth=N
             hop = _next_hop(hop, response, session.get_redirect_target(response))
             if _origin(hop.url) != origin:
                 hop = _without_credentials(hop)
+                tls = _without_client_certificate(tls)
                 session.cookies.clear()
 
 
@@ -166,6 +167,13 @@ def _challenge_answer(hop, response):
 
 def _without_credentials(hop):
     return dataclasses.replace(hop, headers=_without(hop.headers, ORIGIN_BOUND_HEADERS), auth=None)
+
+
+def _without_client_certificate(tls):
+    """The call's TLS options for another origin: its CAs still trusted, its client certificate not shown."""
+    if tls is None or not tls.client_cert_pem:
+        return tls
+    return dataclasses.replace(tls, client_cert_pem="", client_key_pem="")
 
 
 def _without(headers, names):

@@ -171,3 +171,25 @@ def test_tls_options_need_a_key_with_a_certificate_and_never_show_them():
         TLSOptions(client_cert_pem="-----BEGIN CERTIFICATE-----")
     shown = repr(TLSOptions(client_cert_pem="CERT", client_key_pem="PRIVATE KEY"))
     assert "PRIVATE" not in shown and "CERT" not in shown
+
+
+def test_a_redirect_to_another_origin_does_not_present_the_client_certificate(peer_factory, test_ca, fake_resolver,
+                                                                               tmp_path):
+    # One server with two names requiring a client certificate: a hop to the other name is another origin.
+    ca_file, server_context = test_ca
+    client_cert, client_key = _self_signed("client")
+    (tmp_path / "client-ca.pem").write_text(client_cert)
+    context = server_context("mtls.example.test", "other.example.test")
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(tmp_path / "client-ca.pem")
+    fake_resolver("mtls.example.test", ["127.0.0.1"])
+    fake_resolver("other.example.test", ["127.0.0.1"])
+    server = peer_factory(context)
+    server.redirect("/same", 302, f"https://mtls.example.test:{server.port}/landed")
+    server.redirect("/away", 302, f"https://other.example.test:{server.port}/landed")
+    tls = TLSOptions(client_cert_pem=client_cert, client_key_pem=client_key, ca_bundle_pem=ca_file.read_text())
+
+    assert outbound.send("GET", f"https://mtls.example.test:{server.port}/same", tls=tls).status_code == 200
+    with pytest.raises(OutboundConnectionError):  # the other origin gets no certificate: the handshake fails
+        outbound.send("GET", f"https://mtls.example.test:{server.port}/away", tls=tls)
+    assert [request["path"] for request in server.received] == ["/same", "/landed", "/away"]
