@@ -83,3 +83,50 @@ def test_two_consumers_on_redis_run_each_periodic_job_once(oauth2_connection, oa
         assert PeriodicRun.objects.filter(job=job).count() == 1, job
     assert oauth2_provider.counts().get(TOKEN_PATH, 0) == 1
 
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_consumer_delivers_webhooks_and_sends_email(make_user, httpbin_url):
+    """Through the queue: a webhook delivery to a receiver verifying its signature, and a notification
+    through a real SMTP server, both sent by the consumer process."""
+    from aiosmtpd.controller import Controller
+
+    from builder.models import Connector
+    from connections import services as connection_services
+    from connections.models import Connection
+    from tests.connections.conftest import BEARER_CONFIG
+    from tests.notifications.conftest import Inbox
+    from tests.peers.servers import free_port
+    from tests.webhooks.receiver import Receiver
+    from webhooks import services as webhooks
+    from webhooks.models import WebhookDelivery
+
+    receiver, inbox = Receiver().start(), Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        owner = make_user("queued")
+        owner.email = "queued@example.test"
+        owner.save()
+        connector = Connector.objects.create(name="Queued", link_name="queued", auth_type="bearer",
+                                             config=BEARER_CONFIG, stage="ready", test_url=f"{httpbin_url}/bearer",
+                                             base_url=httpbin_url)
+        # Broken before the consumer starts: its first notification round (at start) tells the owner.
+        broken = connection_services.connection_create(connector=connector, owner=owner, name="Queued one",
+                                                       secrets={"token": "tok-123456"})
+        Connection.objects.filter(pk=broken.pk).update(status=Connection.Status.NEEDS_REAUTHORIZATION)
+        endpoint, receiver.secret = webhooks.endpoint_create(url=receiver.url, event_types=["connection.created"])
+        environment = {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "SMTP_HOST": "127.0.0.1",
+                       "SMTP_PORT": str(smtp.port)}
+        with consumers(1, environment=environment) as started:
+            connection_services.connection_create(connector=connector, owner=owner, name="Queued two",
+                                                  secrets={"token": "tok-654321"})
+            wait_for(lambda: receiver.received, what="the webhook delivery", consumers=started)
+            wait_for(lambda: inbox.messages, what="the notification email", consumers=started)
+        assert receiver.refused == [] and receiver.received[0]["payload"]["type"] == "connection.created"
+        assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.SUCCEEDED
+        assert inbox.messages[0]["to"] == ["queued@example.test"]
+        assert inbox.messages[0]["subject"] == "Queued one (Queued): needs reauthorization"
+    finally:
+        smtp.stop()
+        receiver.stop()
