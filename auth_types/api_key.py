@@ -1,15 +1,26 @@
-from urllib.parse import parse_qsl, urlencode
+import re
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from django import forms
 from requests.auth import AuthBase
 
 from .base import AuthError, AuthType, ConfigForm, OpenAPIChoice, OpenAPISchemeRefused
 from .credentials import CredentialForm, secret_text_field
+from .logs import hide_request_paths
 from .schema import form_schema
 from .validators import parameter_key_validator, parameter_name_validator, printable_validator
 
-LOCATIONS = [("query", "Query String"), ("form", "Form Data"), ("header", "Header")]
+PATH = "path"
+LOCATIONS = [("query", "Query String"), ("form", "Form Data"), ("header", "Header"), (PATH, "URL Path")]
 MAX_PARAMETERS = 20
+# A key sent in the URL path names its placeholder: the URL holds {key} where the value goes.
+PLACEHOLDER_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What a path value may keep as is (RFC 3986 pchar without "%"): never "/", "?", "#" or "%",
+# so a value cannot add a path segment, a query or a fragment, or spell another character.
+PATH_SAFE = "-._~!$&'()*+,;=:@"
+
+# urllib3 logs each request line (the path) at DEBUG; a key in the path must not reach a log.
+hide_request_paths("urllib3.connectionpool")
 
 
 class ParameterForm(forms.Form):
@@ -21,11 +32,23 @@ class ParameterForm(forms.Form):
         label="Parameter Key", max_length=100, validators=[parameter_key_validator],
         help_text="The key the service's API documentation names, e.g. api_key or X-API-Key.",
     )
-    location = forms.ChoiceField(label="Parameter Location", choices=LOCATIONS, initial="header")
+    location = forms.ChoiceField(
+        label="Parameter Location", choices=LOCATIONS, initial="header",
+        help_text="URL Path: the value replaces {key} in the path of each request's URL, as in "
+        "https://api.telegram.org/bot{token}/getMe with the key token.",
+    )
     help_text = forms.CharField(
         label="Help Text", required=False, max_length=255, validators=[printable_validator],
         help_text="Optional: shown to the end user under the field, e.g. where to find the key.",
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        key = cleaned.get("key")
+        if cleaned.get("location") == PATH and key and not PLACEHOLDER_KEY.fullmatch(key):
+            self.add_error("key", "A key sent in the URL path names its place in the URL ({key}): use letters, "
+                                  "digits and _ only, starting with a letter or _.")
+        return cleaned
 
 
 class BaseParameterFormSet(forms.BaseFormSet):
@@ -124,6 +147,8 @@ def field_name(row):
 
 def sent_in(row):
     """Say in plain words where a parameter's value goes."""
+    if row.get("location") == PATH:
+        return f"Sent in the URL path of each request, in place of {{{row['key']}}}."
     where = {"header": "the {} header", "query": "the query string, as {}=…", "form": "the form body, as {}=…"}
     return f"Sent in {where.get(row.get('location'), where['header']).format(row['key'])} of each request."
 
@@ -144,7 +169,7 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
 class ApiKeyAuth(AuthBase):
-    """Send each value under its key in a header, the query string or the form body."""
+    """Send each value under its key in a header, the query string or the form body, or in the URL path."""
 
     def __init__(self, rows, secrets):
         self.values = []
@@ -154,6 +179,7 @@ class ApiKeyAuth(AuthBase):
                 raise AuthError(f"The connection has no value for “{row.get('name') or row['key']}”; "
                                    "edit its values.")
             self.values.append((row.get("location", "header"), row["key"], value))
+        self.sent_in_path = False
 
     def __call__(self, request):
         for location, key, value in self.values:
@@ -161,8 +187,13 @@ class ApiKeyAuth(AuthBase):
                 request.headers[key] = value
             elif location == "query":
                 request.prepare_url(request.url, [(key, value)])
+            elif location == PATH:
+                # A redirect to the same origin is signed again: its Location is the server's own, no placeholder.
+                if not (self.sent_in_path and not has_placeholder(request.url, key)):
+                    request.url = in_path(request.url, key, value)
             else:
                 self._add_form_field(request, key, value)
+        self.sent_in_path = self.sent_in_path or any(location == PATH for location, _, _ in self.values)
         return request
 
     @staticmethod
@@ -182,12 +213,35 @@ class ApiKeyAuth(AuthBase):
         return f"<ApiKeyAuth {[(location, key) for location, key, _ in self.values]}>"
 
 
+def _placeholder(key):
+    # requests percent-encodes the braces when it prepares the URL.
+    return re.compile(r"(?:\{|%7[Bb])" + re.escape(key) + r"(?:\}|%7[Dd])")
+
+
+def has_placeholder(url, key):
+    return bool(_placeholder(key).search(urlsplit(url).path))
+
+
+def in_path(url, key, value):
+    """Return url with {key} in its path replaced by value, percent-encoded to stay within one segment.
+
+    Only the path is searched: a value never changes the host, the query or the fragment, and
+    never adds a segment ("/", or a whole "." or "..").
+    """
+    parts = urlsplit(url)
+    if not has_placeholder(url, key):
+        raise AuthError(f"This connector sends “{key}” in the URL path, but the URL has no {{{key}}} in its path; "
+                        "call a URL with that placeholder (the connector's Base URL usually holds it).")
+    encoded = quote(value, safe=PATH_SAFE) if value not in (".", "..") else value.replace(".", "%2E")
+    return urlunsplit(parts._replace(path=_placeholder(key).sub(lambda _: encoded, parts.path)))
+
+
 class ApiKey(AuthType):
     key = "api_key"
     name = "API Key"
     description = (
         "The end user enters one value per parameter; each is sent under its Parameter Key in the "
-        "query string, the form body or a header."
+        "query string, the form body or a header, or in the URL path in place of {key}."
     )
     config_form = ApiKeyConfigForm
     config_template = "auth_types/api_key_config.html"
@@ -213,8 +267,12 @@ class ApiKey(AuthType):
     def auth(self, config, secrets, client=None):
         return ApiKeyAuth(parameter_rows(config), secrets)
 
+    def url_placeholders(self, config):
+        return [row["key"] for row in parameter_rows(config) if row.get("location") == PATH]
+
     def sensitive_names(self, config):
-        return [row["key"] for row in parameter_rows(config)]
+        # A path value has no name on the wire; it is masked as a secret value wherever it appears.
+        return [row["key"] for row in parameter_rows(config) if row.get("location") != PATH]
 
     def openapi_choices(self, name, scheme, context):
         if scheme.get("type") != "apiKey":

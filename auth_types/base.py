@@ -238,6 +238,20 @@ class AuthType:
         """
         return form_schema(self.config_form, may_be_missing=self.admin_completes)
 
+    def url_fields(self):
+        """Return the names of the config fields that hold URLs (they may hold connection variables)."""
+        from .validators import ServiceURLField
+
+        return [name for name, field in self.config_form.base_fields.items() if isinstance(field, ServiceURLField)]
+
+    def url_placeholders(self, config):
+        """Return the {placeholders} this type fills in request URLs itself (API Key's key in the path)."""
+        return ()
+
+    def with_variables(self, config, fill):
+        """Return config with fill(url) applied to each URL field (a connection's variables filled in)."""
+        return {**config, **{name: fill(config[name]) for name in self.url_fields() if config.get(name)}}
+
     def templates(self):
         """Return the names of the templates this type renders (checked at start-up)."""
         return [self.config_template]
@@ -267,6 +281,8 @@ def mask(value):
 
 
 def display_value(field, value):
+    if hasattr(field, "display"):
+        return field.display(value)
     choices = dict(getattr(field, "choices", ()) or ())
     if isinstance(value, bool):
         return "Yes" if value else "No"

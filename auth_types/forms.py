@@ -67,10 +67,10 @@ class ConfigForm(forms.Form):
     def stored_data(cls, config, secrets):
         """Return the stored values as the form would post them (names without a prefix)."""
         data = {}
-        for name in cls(stored_config=config, stored_secrets=secrets).fields:
+        for name, field in cls(stored_config=config, stored_secrets=secrets).fields.items():
             value = (secrets if name in cls.secret_fields else config).get(name)
             if value is not None and value is not False:
-                data[name] = value
+                data[name] = field.prepare_value(value)  # as the page shows it (rows as lines)
         return data
 
     # --- fields shown on a condition ----------------------------------------------------

@@ -11,7 +11,7 @@ import datetime
 from django import forms
 
 from . import oauth2_client_auth as client_auth_strategies
-from . import oauth2_flows, oauth2_openapi, oauth_tokens
+from . import oauth2_flows, oauth2_openapi, oauth2_params, oauth2_token_map, oauth_tokens
 from .base import DIRECT, REDIRECT, AuthError, AuthType, ConfigForm
 from .bearer import BearerAuth
 from .forms import shown_when
@@ -24,7 +24,9 @@ MAX_EXPIRY_SECONDS = 366 * 24 * 3600
 
 class OAuth2ConfigForm(ConfigForm):
     secret_fields = ("client_secret",)
-    advanced_fields = ("pkce", "issuer", "require_iss", "expiry_seconds", "bearer_name")
+    advanced_fields = ("pkce", "issuer", "require_iss", "expiry_seconds", "bearer_name", "authorization_params",
+                       "token_params", "token_body", "access_token_field", "refresh_token_field", "expiry_field",
+                       "expiry_format")
 
     grant_type = forms.ChoiceField(
         label="Grant Type", choices=GRANT_TYPES, initial=AUTHORIZATION_CODE,
@@ -73,6 +75,39 @@ class OAuth2ConfigForm(ConfigForm):
         help_text="Refuse a callback without iss. Turn on only when the server's metadata says "
         "authorization_response_iss_parameter_supported: true (most servers send no iss).",
     ), grant_type=AUTHORIZATION_CODE)
+    authorization_params = shown_when(oauth2_params.ParameterRowsField(
+        label="Authorization Parameters", set_by_protocol=oauth2_params.AUTHORIZATION_SETS,
+        help_text="Optional, one per line as name=value: extra parameters of the authorization request, such as "
+        "access_type=offline, prompt=consent or audience=https://api.example.com.",
+    ), grant_type=AUTHORIZATION_CODE)
+    token_params = oauth2_params.ParameterRowsField(
+        label="Token Request Parameters", set_by_protocol=oauth2_params.TOKEN_SETS,
+        help_text="Optional, one per line as name=value: extra parameters of every token request (the code "
+        "exchange, client credentials and refresh), such as audience=https://api.example.com or resource=....",
+    )
+    access_token_field = oauth2_token_map.FieldPathField(
+        label="Access Token Field", initial="access_token",
+        help_text="Where the token response holds the access token: a field, or a path of fields joined by dots "
+        "for a nested answer (data.access_token). Its token_type and scope are read beside it.",
+    )
+    refresh_token_field = oauth2_token_map.FieldPathField(
+        label="Refresh Token Field", initial="refresh_token",
+        help_text="Where the token response holds the refresh token (data.refresh_token).",
+    )
+    expiry_field = oauth2_token_map.FieldPathField(
+        label="Expiry Field", initial="expires_in",
+        help_text="Where the token response says when the access token expires (data.expires_at).",
+    )
+    expiry_format = oauth2_params.ChoiceWithDefault(
+        label="Expiry Format", choices=oauth2_token_map.EXPIRY_FORMATS, initial=oauth2_token_map.SECONDS,
+        help_text="Whether the Expiry Field counts seconds from now, or is the time the token expires. Without "
+        "an expiry in the answer, the Expiry Time applies.",
+    )
+    token_body = oauth2_params.ChoiceWithDefault(
+        label="Token Request Body", choices=oauth2_params.BODY_FORMATS, initial=oauth2_params.FORM,
+        help_text="How token, refresh and revoke requests send their parameters: a form unless the provider "
+        "requires JSON.",
+    )
 
 
 class OAuth2(AuthType):

@@ -16,9 +16,10 @@ import hmac
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from . import oauth_tokens
+from . import oauth2_params, oauth_tokens
 from .base import AuthorizationDenied, GrantInvalid
 from .oauth2_client_auth import strategy_for
+from .oauth2_token_map import TokenMap
 
 AUTHORIZATION_CODE = "authorization_code"
 CLIENT_CREDENTIALS = "client_credentials"
@@ -31,15 +32,19 @@ def token_request(config, client, url, data, *, requested_scope, timeout=None,
                   hidden=()):
     """POST a grant's `data` to the token endpoint at `url`, the client authenticated; return credentials.
 
-    `hidden` are further values sent (an assertion, a code) that no message may show.
+    `hidden` are further values sent (an assertion, a code) that no message may show. The
+    connector's token parameters are added (the grant's own fields win), and the body is a form or
+    JSON as the connector says.
     """
-    data = dict(data)
+    data = {**dict(oauth2_params.token_params(config)), **data}
     strategy = strategy_for(config)
     kwargs = strategy.send_kwargs(config, client, data, endpoint=url)
-    response = oauth_tokens.post_form(url, data=data, timeout=timeout, **kwargs)
+    response = oauth_tokens.post_form(url, data=data, timeout=timeout, as_json=oauth2_params.json_body(config),
+                                      **kwargs)
     return oauth_tokens.token_credentials(
         response, url=url, requested_scope=requested_scope, expiry_seconds=config.get("expiry_seconds") or 3600,
         hidden=[*strategy.secret_values(config, client), *_sent_values(data), *hidden],
+        token_map=TokenMap.from_config(config), keep=config.get("token_fields") or (),
     )
 
 
@@ -52,7 +57,9 @@ def _sent_values(data):
 def authorization_request(config, *, redirect_uri, scopes):
     """Return the provider's authorization URL and the flow to keep until the callback."""
     flow = {"state": secrets.token_urlsafe(32), "redirect_uri": redirect_uri, "scopes": list(scopes)}
-    params = {"response_type": "code", "client_id": config["client_id"], "redirect_uri": redirect_uri}
+    # The connector's own parameters first: the protocol's fields, set below, win over any of the same name.
+    params = dict(oauth2_params.authorization_params(config))
+    params.update(response_type="code", client_id=config["client_id"], redirect_uri=redirect_uri)
     scope = join_scopes(config, scopes)
     if scope:
         params["scope"] = scope
@@ -165,7 +172,8 @@ def revoke(config, client, credentials, *, timeout=None):
     data = {"token": credentials[hint], "token_type_hint": hint}
     strategy = strategy_for(config)
     kwargs = strategy.send_kwargs(config, client, data, endpoint=url)
-    response = oauth_tokens.post_form(url, data=data, timeout=timeout, endpoint="revocation endpoint", **kwargs)
+    response = oauth_tokens.post_form(url, data=data, timeout=timeout, endpoint="revocation endpoint",
+                                      as_json=oauth2_params.json_body(config), **kwargs)
     oauth_tokens.raise_for_error(response, url=url, endpoint="revocation endpoint",
                                  hidden=[*strategy.secret_values(config, client), *_sent_values(data)])
     return True

@@ -22,7 +22,6 @@ where a provider echoes them in an error description.
 """
 
 import json
-import math
 import time
 from urllib.parse import parse_qsl, urlsplit
 
@@ -31,6 +30,7 @@ from django.conf import settings
 from connectors_site import outbound
 
 from .base import GrantInvalid, ProviderUnavailable
+from .oauth2_token_map import TokenMap, value_at
 
 DEFAULT_TIMEOUT = (5, 30)
 # A token endpoint answers a few hundred bytes (a few KB with an ID token): more is not a token answer.
@@ -51,8 +51,9 @@ def timeout(override=None):
     return override or getattr(settings, "CONNECTORS_TOKEN_TIMEOUT", None) or DEFAULT_TIMEOUT
 
 
-def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint="token endpoint"):
-    """POST a form to a token-type endpoint and return the response, redirects not followed.
+def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint="token endpoint", as_json=False):
+    """POST a form (`as_json`: a JSON object) to a token-type endpoint and return the response, redirects not
+    followed.
 
     Raise ProviderUnavailable when no answer came (timeout, refused, blocked, larger than
     TOKEN_RESPONSE_MAX_BYTES) or the answer is a redirect. `timeout` defaults to the token
@@ -60,8 +61,9 @@ def post_form(url, *, data=None, auth=None, headers=None, timeout=None, endpoint
     """
     headers = {"Accept": "application/json", **(headers or {})}
     try:
-        response = outbound.send("POST", url, data=data, auth=auth, headers=headers, timeout=_timeout(timeout),
-                                 allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES)
+        body = {"json": dict(data or {})} if as_json else {"data": data}
+        response = outbound.send("POST", url, auth=auth, headers=headers, timeout=_timeout(timeout),
+                                 allow_redirects=False, max_bytes=TOKEN_RESPONSE_MAX_BYTES, **body)
     except outbound.OutboundError as error:
         raise ProviderUnavailable(f"The {endpoint} could not be reached: {error} Try again later.") from None
     if 300 <= response.status_code < 400:
@@ -147,49 +149,47 @@ def _refusal(endpoint, code, description, hidden):
     return f"The {endpoint} refused the request ({detail})."
 
 
-def token_credentials(response, *, url, requested_scope, expiry_seconds, hidden=(), now=None):
+def token_credentials(response, *, url, requested_scope, expiry_seconds, hidden=(), now=None, token_map=None,
+                      keep=()):
     """Return the credentials an OAuth2 token response holds, quirks of real providers included.
 
     {"access_token", "refresh_token" (when sent), "token_type", "expires_at" (epoch seconds),
     "scope" (what was granted; the requested scope when the answer names none),
     "requested_scope"}. `hidden` are the values sent (code, refresh token, secret, verifier)
-    that no message may show.
+    that no message may show. `token_map` (oauth2_token_map.TokenMap) says where the answer
+    holds them when not where RFC 6749 puts them. `keep` are paths of further string fields to
+    keep under "token_fields" (a connection variable such as Salesforce's instance_url).
     """
+    token_map = token_map or TokenMap()
     body = raise_for_error(response, url=url, hidden=hidden)
-    access_token = body.get("access_token") if body else None
+    access_token = value_at(body, token_map.access_token) if body else None
     if not isinstance(access_token, str) or not access_token:
         raise ProviderUnavailable(
-            f"The token endpoint at {origin(url)} answered without an access token. Try again later.")
-    token_type = body.get("token_type")
+            f"The token endpoint at {origin(url)} answered without an access token"
+            + ("" if token_map.access_token == "access_token" else f" at {token_map.access_token}")
+            + ". Try again later.")
+    token_type = token_map.beside_access_token(body, "token_type")
     token_type = token_type if isinstance(token_type, str) and token_type else "Bearer"
     if token_type.lower() in UNUSABLE_TOKEN_TYPES:
         raise ProviderUnavailable(
             f"The provider issued a {safe_text(token_type, hidden, limit=20)} token; only bearer tokens can be "
             "used. Check the connector's settings at the provider.")
+    now = time.time() if now is None else now
     credentials = {
         "access_token": access_token,
         "token_type": token_type,
-        "expires_at": (time.time() if now is None else now) + _lifetime(body.get("expires_in"), expiry_seconds),
-        "scope": _granted_scope(body.get("scope"), requested_scope),
+        "expires_at": now + token_map.lifetime(body, now=now, default=expiry_seconds, longest=MAX_EXPIRES_IN),
+        "scope": _granted_scope(token_map.beside_access_token(body, "scope"), requested_scope),
         "requested_scope": requested_scope,
     }
-    refresh_token = body.get("refresh_token")
+    kept = {path: value_at(body, path) for path in keep}
+    kept = {path: value for path, value in kept.items() if isinstance(value, str) and value}
+    if kept:
+        credentials["token_fields"] = kept
+    refresh_token = value_at(body, token_map.refresh_token)
     if isinstance(refresh_token, str) and refresh_token:
         credentials["refresh_token"] = refresh_token
     return credentials
-
-
-def _lifetime(expires_in, default):
-    """Return expires_in in seconds: a number or a numeric string; the default when missing or absurd."""
-    if isinstance(expires_in, bool):
-        return default
-    try:
-        seconds = float(expires_in)
-    except (TypeError, ValueError):
-        return default
-    if not math.isfinite(seconds) or seconds <= 0:
-        return default
-    return min(seconds, MAX_EXPIRES_IN)
 
 
 def _granted_scope(scope, requested_scope):

@@ -12,6 +12,8 @@ from django import forms
 
 def field_schema(field, *, may_be_empty=True):
     """Return the JSON Schema of one form field's stored value."""
+    if hasattr(field, "json_schema"):
+        return field.json_schema()  # a field storing more than a string or a number says its shape
     if field.disabled:
         return {"const": field.initial}  # fixed by the form whatever is posted
     if isinstance(field, forms.BooleanField):

@@ -53,7 +53,13 @@ _url_syntax = URLValidator(schemes=["http", "https"], message="Enter an absolute
 
 
 def validate_service_url(value):
-    """Refuse anything but an absolute http(s) URL; plain http only when the setting allows it."""
+    """Refuse anything but an absolute http(s) URL; plain http only when the setting allows it.
+
+    {placeholders} (connection variables, an API key in the path) are checked as sample values.
+    """
+    from .variables import sample
+
+    value = sample(value) if "{" in value else value
     _url_syntax(value)
     parts = urlsplit(value)
     if parts.username or parts.password:

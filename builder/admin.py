@@ -14,6 +14,9 @@ class ConnectorAdminForm(PageRulesAdminForm):
     # As in Security: one origin per line (the page form reads the same posted text).
     api_origins = ApiSettingsForm.base_fields["api_origins"].__class__(
         label="Other API hosts", required=False, help_text=ApiSettingsForm.base_fields["api_origins"].help_text)
+    # As in Security: one connection variable per line.
+    variables = ApiSettingsForm.base_fields["variables"].__class__(
+        label="Connection variables", required=False, help_text=ApiSettingsForm.base_fields["variables"].help_text)
 
     def clean(self):
         cleaned = super().clean()
@@ -61,7 +64,7 @@ class ConnectorAdmin(BadRequestOnInvalidAdminMixin, admin.ModelAdmin):
                        "callback_id"),
             "description": "Edit the authentication settings in the builder; secrets are never shown.",
         }),
-        ("API", {"fields": ("base_url", "api_origins", "other_hosts")}),
+        ("API", {"fields": ("base_url", "api_origins", "other_hosts", "variables")}),
         ("When a token has expired", {"fields": ("expiry_statuses", "expiry_body_field", "expiry_body_value")}),
         ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
     )

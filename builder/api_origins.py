@@ -68,40 +68,46 @@ def validate_origins(values):
                                   code="invalid_origins")
 
 
-def base_url(connector):
-    """Return the connector's Base URL; without one, the origin of its test request (as Security fills it in)."""
+def base_url(connector, values=None):
+    """Return the connector's Base URL; without one, the origin of its test request (as Security fills it in).
+
+    With a connection's variable `values`, they are filled in (auth_types.variables.VariableProblem
+    when one is missing or not usable): the API origin is then the connection's own.
+    """
     if connector.base_url:
-        return connector.base_url
-    return origin(connector.test_url) if "://" in (connector.test_url or "") else ""
+        url = connector.base_url
+    else:
+        url = origin(connector.test_url) if "://" in (connector.test_url or "") else ""
+    return connector.filled(url, values) if values is not None else url
 
 
-def api_origins(connector):
+def api_origins(connector, values=None):
     """Return the origins the connector's credentials may be sent to: the Base URL's, then the listed ones."""
-    base = base_url(connector)
+    base = base_url(connector, values)
     found = [origin(base)] if base else []
     return list(dict.fromkeys(found + list(connector.api_origins or [])))
 
 
-def resolve(connector, url):
+def resolve(connector, url, values=None):
     """Return url as an absolute URL: a path (or a URL without scheme) is taken relative to the Base URL."""
     url = (url or "").strip()
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url):
         return url
     if url.startswith("//"):
         raise NotAnApiUrl("Give a full URL (https://...) or a path relative to the connector's Base URL.")
-    base = base_url(connector)
+    base = base_url(connector, values)
     if not base:
         raise NotAnApiUrl("This connector has no Base URL: give a full URL (https://...).")
     return base.rstrip("/") + "/" + url.lstrip("/")
 
 
-def is_api_url(connector, url):
-    """Return whether url is on one of the connector's API origins."""
+def is_api_url(connector, url, values=None):
+    """Return whether url is on one of the connector's API origins (a connection's, with its `values`)."""
     found = origin(url)
     if not found:
         return False
     scheme, _, host = found.partition("://")
-    for allowed in api_origins(connector):
+    for allowed in api_origins(connector, values):
         if allowed == found:
             return True
         allowed_scheme, _, allowed_host = allowed.partition("://")
@@ -110,8 +116,8 @@ def is_api_url(connector, url):
     return False
 
 
-def refusal(connector, url):
+def refusal(connector, url, values=None):
     """Return the message refusing to send credentials to url."""
-    listed = ", ".join(api_origins(connector)) or "none: its builder must set a Base URL in Security"
+    listed = ", ".join(api_origins(connector, values)) or "none: its builder must set a Base URL in Security"
     return (f"{origin(url) or 'This URL'} is not one of this connector's API origins ({listed}); the "
             "connection's credentials are sent only there.")

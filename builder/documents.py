@@ -73,6 +73,8 @@ def connector_document(connector):
         body["api_origins"] = list(connector.api_origins)
     if connector.other_hosts != api_origins.OtherHosts.REFUSE:
         body["other_hosts"] = connector.other_hosts
+    if connector.variables:
+        body["variables"] = list(connector.variables)
     if connector.logo:
         body["logo_png"] = base64.b64encode(bytes(connector.logo)).decode("ascii")
     for name in ("category", "documentation_url"):
@@ -191,7 +193,7 @@ def _checked_config(kind, config, problems):
 # A form field of ApiSettingsForm and where a document holds it.
 API_SETTINGS_PATHS = {
     "base_url": "$.connector.base_url", "api_origins": "$.connector.api_origins",
-    "other_hosts": "$.connector.other_hosts",
+    "other_hosts": "$.connector.other_hosts", "variables": "$.connector.variables",
     "test_method": "$.connector.test_request.method", "test_url": "$.connector.test_request.url",
     "expiry_statuses": "$.connector.expiry_signal.statuses",
     "expiry_body_field": "$.connector.expiry_signal.body.field",
@@ -206,6 +208,7 @@ def _checked_api_settings(connector, problems):
     body = signal.get("body") or {}
     data = {"base_url": connector.get("base_url", ""), "api_origins": "\n".join(connector.get("api_origins", [])),
             "other_hosts": connector.get("other_hosts", api_origins.OtherHosts.REFUSE),
+            "variables": connector.get("variables") or [],
             "test_method": test["method"], "test_url": test["url"],
             "expiry_statuses": expiry.choice_for(signal.get("statuses", [401])),
             "expiry_body_field": body.get("field", ""), "expiry_body_value": body.get("value", "")}

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from auth_types import registry
+from auth_types import registry, variables
 from auth_types.validators import ServiceURLField, validate_service_url
 
 from . import api_origins
@@ -115,6 +115,27 @@ class OriginsField(forms.CharField):
         return (initial or []) != self.to_python(data)
 
 
+class VariablesField(forms.CharField):
+    """Connection variables, one per line (auth_types.variables.LINE_HELP), as a list of definitions."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "class": "font-monospace",
+                                   "placeholder": "shop | Shop name | dns | The part before .myshopify.com"})
+
+    def prepare_value(self, value):
+        return variables.format_lines(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        if isinstance(value, list):  # a document gives the list itself
+            return variables.clean_definitions(value)
+        return variables.parse_lines(value or "")
+
+    def has_changed(self, initial, data):
+        try:
+            return (initial or []) != self.to_python(data)
+        except ValidationError:
+            return True
+
+
 class ApiSettingsForm(forms.ModelForm):
     """The connector's settings about its API itself: where it lives (and so where credentials may go),
     the test request, the expiry signals."""
@@ -130,6 +151,10 @@ class ApiSettingsForm(forms.ModelForm):
         help_text="Optional, one per line: further origins that may receive the credentials, such as "
         "https://uploads.example.com or https://*.example.com (any subdomain).",
     )
+    variables = VariablesField(
+        label="Connection variables", required=False, help_text=variables.LINE_HELP + " Each end user gives the "
+        "values at Add Connection; a value never makes a URL point at another host than its template says.",
+    )
     test_url = forms.CharField(
         label="Test request URL", required=False, max_length=2000,
         help_text="Optional: a request made right after a connection is authorized, to check it works: a URL "
@@ -138,7 +163,7 @@ class ApiSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Connector
-        fields = ["base_url", "api_origins", "other_hosts", "test_method", "test_url", "expiry_statuses",
+        fields = ["base_url", "api_origins", "other_hosts", "variables", "test_method", "test_url", "expiry_statuses",
                   "expiry_body_field", "expiry_body_value"]
         widgets = {"other_hosts": forms.RadioSelect}
         labels = {"test_method": "Test request method", "expiry_statuses": "Status codes",

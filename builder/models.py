@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from auth_types import registry
+from auth_types import registry, variables
 from connectors_site.crypto import EncryptedJSONField, is_undecryptable
 
 from auth_types.validators import validate_service_url
@@ -78,6 +78,9 @@ class Connector(models.Model):
     api_origins = models.JSONField("Other API origins", default=list, blank=True, validators=[validate_origins])
     other_hosts = models.CharField("Requests to other hosts", max_length=24, choices=OtherHosts.choices,
                                    default=OtherHosts.REFUSE)
+    # Connection variables (auth_types.variables): {placeholders} in the URLs, filled per connection.
+    variables = models.JSONField("Connection variables", default=list, blank=True,
+                                 validators=[variables.clean_definitions])
 
     # Expiry signals (builder.expiry): the answers that mean the token expired or was revoked.
     expiry_statuses = models.CharField("Expiry status codes", max_length=16, blank=True,
@@ -127,8 +130,32 @@ class Connector(models.Model):
 
     @property
     def kind_config(self):
-        """Return the config the auth type works on: the stored settings and the scope delimiter."""
-        return {**self.config, "scope_delimiter": self.scope_delimiter}
+        """Return the config the auth type works on: the stored settings and the scope delimiter (and the
+        token response fields that fill connection variables)."""
+        config = {**self.config, "scope_delimiter": self.scope_delimiter}
+        token_fields = [definition["token_field"] for definition in variables.from_token(self.variables)]
+        return {**config, "token_fields": token_fields} if token_fields else config
+
+    def kind_config_with(self, values):
+        """Return kind_config with a connection's variable values filled into its URLs.
+
+        Raise auth_types.variables.VariableProblem when a value is missing or not usable.
+        """
+        config = self.kind_config
+        if not self.variables:
+            return config
+        # A URL using a variable the token response fills is not usable before the first token (Salesforce's
+        # revoke URL on {instance_url}): it is left empty until then.
+        pending = {d["name"] for d in variables.from_token(self.variables) if not (values or {}).get(d["name"])}
+
+        def fill(url):
+            return "" if pending & set(variables.placeholders(url)) else variables.fill(url, self.variables, values)
+
+        return self.kind.with_variables(config, fill)
+
+    def filled(self, url, values):
+        """Return url (the Base URL, the test request) with a connection's variable values filled in."""
+        return variables.fill(url, self.variables, values)
 
     @property
     def is_ready(self):
@@ -158,9 +185,20 @@ class Connector(models.Model):
         if not self.kind:
             return ["Security: choose an Authentication Type and save it."]
         problems = [f"Security: {problem}" for problem in self.kind.problems(self.config, self.secrets)]
+        problems += [f"Security: {problem}" for problem in self.placeholder_problems()]
         if self.secrets_lost:
             problems.insert(0, f"Security: {SECRETS_LOST}")
         return problems
+
+    def placeholder_problems(self):
+        """Return why a {placeholder} in the connector's URLs would never be filled."""
+        known = {definition.get("name") for definition in self.variables or [] if isinstance(definition, dict)}
+        known |= set(self.kind.url_placeholders(self.config))
+        urls = [(self.kind.config_form.base_fields[name].label, self.config.get(name) or "")
+                for name in self.kind.url_fields()]
+        urls += [("Base URL", self.base_url), ("Test request URL", self.test_url)]
+        return [f"{label}: {{{name}}} is not a connection variable (define it under API)."
+                for label, url in urls for name in dict.fromkeys(variables.placeholders(url)) if name not in known]
 
     def general_problems(self):
         problems = []

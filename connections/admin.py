@@ -27,10 +27,12 @@ class ConnectionAdmin(BadRequestOnInvalidAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "enabled", "connector__auth_type")
     search_fields = ("name", "link_name", "owner__username", "connector__name")
     list_select_related = ("connector", "owner")
-    fields = ("name", "link_name", "connector", "owner", "status", "enabled", "stored_values", "token_expires_at",
+    fields = ("name", "link_name", "connector", "owner", "status", "enabled", "variables", "stored_values",
+              "token_expires_at",
               "granted_scopes", "last_used_at", "last_status", "last_error", "last_test_at", "last_test_ok",
               "last_test_message", "created_at", "updated_at")
-    readonly_fields = ("link_name", "connector", "owner", "stored_values", "token_expires_at", "granted_scopes",
+    readonly_fields = ("link_name", "connector", "owner", "variables", "stored_values", "token_expires_at",
+                       "granted_scopes",
                        "last_used_at", "last_status", "last_error", "last_test_at", "last_test_ok", "last_test_message",
                        "created_at", "updated_at")
     inlines = [ConnectionEventInline]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from auth_types.base import DIRECT, REDIRECT, AuthError
+from auth_types.variables import VariableProblem
 
 from .models import Connection, ConnectionEvent, PendingAuthorization
 from builder.services import save_with_unique_link_name
@@ -48,11 +49,23 @@ def _session_digest(session, *, create=False):
     return _digest(value) if value else None
 
 
-def authorization_begin(*, session, connector, user, redirect_uri, name="", scopes=(), connection=None):
-    """Start a redirect flow; return the provider URL to send the user to."""
+def _config(connector, values):
+    """Return the connector's config with the connection's variable values filled in; AuthorizationFailed if not."""
+    try:
+        return connector.kind_config_with(values or {})
+    except VariableProblem as error:
+        raise AuthorizationFailed(str(error)) from None
+
+
+def authorization_begin(*, session, connector, user, redirect_uri, name="", scopes=(), connection=None,
+                        variables=None):
+    """Start a redirect flow; return the provider URL to send the user to.
+
+    `variables` are the connection's values of the connector's variables (its {shop}), checked already.
+    """
     kind = connector.kind
     try:
-        url, flow = kind.begin(connector.kind_config, connector.secrets, redirect_uri=redirect_uri,
+        url, flow = kind.begin(_config(connector, variables), connector.secrets, redirect_uri=redirect_uri,
                                scopes=list(scopes))
     except AuthError as error:
         raise AuthorizationFailed(str(error)) from None
@@ -62,7 +75,8 @@ def authorization_begin(*, session, connector, user, redirect_uri, name="", scop
     with transaction.atomic():
         PendingAuthorization.objects.filter(state_digest=state_digest).delete()
         PendingAuthorization.objects.create(state_digest=state_digest, session_digest=session_digest, user=user,
-                                            connector=connector, connection=connection, name=name, flow=flow)
+                                            connector=connector, connection=connection, name=name, flow=flow,
+                                            variables=variables or {})
     # Keep the newest few: a user may start several, but they must not pile up without end.
     older = PendingAuthorization.objects.filter(session_digest=session_digest).order_by("-created_at", "-pk")
     PendingAuthorization.objects.filter(pk__in=list(older.values_list("pk", flat=True)[MAX_FLOWS:])).delete()
@@ -100,28 +114,29 @@ def authorization_complete(*, session, connector, user, params, redirect_uri):
     if pending.connector_id != connector.pk or pending.user_id != user.pk:
         raise AuthorizationFailed("This authorization belongs to another connector. Start it again.")
     try:
-        credentials = kind.complete(connector.kind_config, connector.secrets, flow=pending.flow, params=params,
-                                    redirect_uri=redirect_uri)
-    except AuthError as error:
+        credentials = kind.complete(_config(connector, pending.variables), connector.secrets, flow=pending.flow,
+                                    params=params, redirect_uri=redirect_uri)
+    except (AuthError, AuthorizationFailed) as error:
         raise AuthorizationFailed(str(error), connection_id=pending.connection_id) from None
     return _save(connector=connector, user=user, credentials=credentials, name=pending.name,
-                 connection_id=pending.connection_id)
+                 connection_id=pending.connection_id, variables=pending.variables)
 
 
-def authorization_direct(*, connector, user, name="", scopes=(), connection=None):
+def authorization_direct(*, connector, user, name="", scopes=(), connection=None, variables=None):
     """Obtain a token without a redirect (client credentials); return the connection."""
     if connector.kind.grant_kind(connector.kind_config) != DIRECT:
         raise AuthorizationFailed("This connector needs the provider's authorization pages.")
     try:
-        credentials = connector.kind.fetch_token(connector.kind_config, connector.secrets, scopes=list(scopes))
+        credentials = connector.kind.fetch_token(_config(connector, variables), connector.secrets,
+                                                 scopes=list(scopes))
     except AuthError as error:
         raise AuthorizationFailed(str(error)) from None
     return _save(connector=connector, user=user, credentials=credentials, name=name,
-                 connection_id=connection.pk if connection else None)
+                 connection_id=connection.pk if connection else None, variables=variables)
 
 
 @transaction.atomic
-def _save(*, connector, user, credentials, name, connection_id):
+def _save(*, connector, user, credentials, name, connection_id, variables=None):
     if connection_id:
         connection = Connection.objects.select_for_update().get(pk=connection_id, owner=user)
         action = Action.AUTHORIZED
@@ -129,7 +144,11 @@ def _save(*, connector, user, credentials, name, connection_id):
         connection = Connection(connector=connector, owner=user, name=name or connector.name)
         action = Action.CREATED
     connection.connector = connector
-    store_credentials(connection, credentials)
+    connection.variables = dict(variables or {})
+    try:
+        store_credentials(connection, credentials, variables_required=True)
+    except VariableProblem as error:
+        raise AuthorizationFailed(str(error), connection_id=connection_id) from None
     connection.status = Connection.Status.CONNECTED
     connection.last_error = connection.token_error = ""
     if connection.pk:

@@ -2,6 +2,8 @@ import json as jsonlib
 
 from django import forms
 
+from auth_types import variables
+
 from .models import Connection
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -93,3 +95,36 @@ class ConsoleForm(forms.Form):
             "json": cleaned.get("json"),
             "data": cleaned.get("data"),
         }
+
+
+class VariablesForm(forms.Form):
+    """The connector's connection variables the end user gives ({shop}), checked as auth_types.variables says."""
+
+    def __init__(self, data=None, *, connector, values=None, **kwargs):
+        super().__init__(data, initial=dict(values or {}), prefix="var", **kwargs)
+        self.definitions = {definition["name"]: definition for definition in variables.prompted(connector.variables)}
+        for name, definition in self.definitions.items():
+            help_text = definition.get("help") or ""
+            if definition["kind"] == variables.CHOICE:
+                field = forms.ChoiceField(label=definition["label"], help_text=help_text,
+                                          choices=[("", "---------")] + [(c, c) for c in definition["choices"]])
+            else:
+                field = forms.CharField(label=definition["label"], max_length=63, help_text=" ".join(filter(None, [
+                    help_text, "Letters, digits and hyphens (a DNS label): it becomes part of the service's "
+                    "addresses."])))
+            self.fields[name] = field
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, definition in self.definitions.items():
+            if name in cleaned and cleaned[name]:
+                try:
+                    cleaned[name] = variables.clean_value(definition, cleaned[name])
+                except variables.VariableProblem as error:
+                    # Shown beside the field (and in the summary under its label): without the label again.
+                    message = str(error).removeprefix(f"{definition['label']}: ")
+                    self.add_error(name, message[:1].upper() + message[1:])
+        return cleaned
+
+    def values(self):
+        return {name: self.cleaned_data[name] for name in self.definitions}

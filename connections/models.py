@@ -33,6 +33,8 @@ class Connection(models.Model):
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING)
     enabled = models.BooleanField(default=True)
     secrets = EncryptedJSONField(default=dict, blank=True, editable=False)
+    # The values of the connector's connection variables ({shop}): not secret, shown on its page.
+    variables = models.JSONField(default=dict, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     granted_scopes = models.CharField(max_length=2000, blank=True)
 
@@ -72,6 +74,28 @@ class Connection(models.Model):
         from auth_types.base import FORM
 
         return self.connector.kind.grant_kind(self.connector.kind_config) != FORM
+
+    @property
+    def variable_rows(self):
+        """Return (label, value) of the connector's connection variables, as this connection holds them."""
+        values = self.variables or {}
+        return [(definition.get("label") or definition.get("name"), values.get(definition.get("name"), ""))
+                for definition in self.connector.variables or [] if isinstance(definition, dict)]
+
+    @property
+    def kind_config(self):
+        """Return the connector's config for the auth type with this connection's variables filled in.
+
+        Raise ConnectionUnavailable when a value is missing or not usable.
+        """
+        from auth_types.variables import VariableProblem
+
+        from .errors import ConnectionUnavailable
+
+        try:
+            return self.connector.kind_config_with(self.variables)
+        except VariableProblem as error:
+            raise ConnectionUnavailable(f"{error} Edit the connection's values.") from None
 
     @property
     def can_refresh(self):
@@ -150,6 +174,7 @@ class PendingAuthorization(models.Model):
     # Reauthorizing this connection (none: a new connection named `name` is made).
     connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=100, blank=True)
+    variables = models.JSONField(default=dict, blank=True)  # the values given at Add Connection
     flow = EncryptedJSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -15,6 +15,7 @@ from builder.models import Connector, Stage
 
 from . import authorization, services, tokens
 from .errors import ConnectionUnavailable
+from .forms import VariablesForm
 from .mixins import OwnConnectionMixin, own_connection_or_404
 from .models import Connection
 
@@ -69,30 +70,38 @@ class ConnectionAuthorizeView(LoginRequiredMixin, TemplateView):
     def form(self, data=None):
         return AuthorizeForm(data, connector=self.connector, connection=self.connection)
 
+    def variables_form(self, data=None):
+        values = self.connection.variables if self.connection else None
+        return VariablesForm(data, connector=self.connector, values=values)
+
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", self.form())
+        kwargs.setdefault("variables_form", self.variables_form())
         kind = self.connector.kind
         return super().get_context_data(connector=self.connector, connection=self.connection,
                                         redirects=kind.grant_kind(self.connector.kind_config) == REDIRECT,
                                         failed="failed" in self.request.GET, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        form = self.form(request.POST)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+        form, variables_form = self.form(request.POST), self.variables_form(request.POST)
+        if not (form.is_valid() & variables_form.is_valid()):
+            return self.render_to_response(self.get_context_data(form=form, variables_form=variables_form), status=400)
         name, scopes = form.cleaned_data.get("name", ""), form.cleaned_data.get("scopes", [])
+        values = {**(self.connection.variables if self.connection else {}), **variables_form.values()}
         try:
             if self.connector.kind.grant_kind(self.connector.kind_config) == REDIRECT:
                 url = authorization.authorization_begin(
                     session=request.session, connector=self.connector, user=request.user,
                     redirect_uri=callback_uri(request, self.connector), name=name, scopes=scopes,
-                    connection=self.connection)
+                    connection=self.connection, variables=values)
                 return redirect(url)
             connection = authorization.authorization_direct(connector=self.connector, user=request.user, name=name,
-                                                            scopes=scopes, connection=self.connection)
+                                                            scopes=scopes, connection=self.connection,
+                                                            variables=values)
         except authorization.AuthorizationFailed as error:
             form.add_error(None, str(error))
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form, variables_form=variables_form),
+                                           status=400)
         report_connected(request, connection)
         return redirect(connection)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from auth_types import oauth_tokens
 from auth_types.base import AuthError
+from auth_types.variables import VariableProblem
 from builder import api_origins
 from builder.services import save_with_unique_link_name
 from builder.validators import link_name_from
@@ -34,18 +35,22 @@ from .errors import (  # noqa: E402,F401  (re-exported: the names callers use)
 
 
 @transaction.atomic
-def connection_create(*, connector, owner, name, secrets, status=Connection.Status.CONNECTED):
-    connection = Connection(connector=connector, owner=owner, name=name, secrets=secrets, status=status)
+def connection_create(*, connector, owner, name, secrets, status=Connection.Status.CONNECTED, variables=None):
+    connection = Connection(connector=connector, owner=owner, name=name, secrets=secrets, status=status,
+                            variables=dict(variables or {}))
     save_with_unique_link_name(connection, link_name_from(name))
     connection.record_event(Action.CREATED, user=owner)
     return connection
 
 
 @transaction.atomic
-def connection_update_secrets(*, connection, user, secrets):
+def connection_update_secrets(*, connection, user, secrets, variables=None):
     changed = sorted(name for name, value in secrets.items() if value != connection.secrets.get(name))
+    if variables is not None:
+        changed += sorted(name for name, value in variables.items() if value != connection.variables.get(name))
+        connection.variables = {**connection.variables, **variables}
     connection.secrets = secrets
-    connection.save(update_fields=["secrets", "updated_at"])
+    connection.save(update_fields=["secrets", "variables", "updated_at"])
     connection.record_event(Action.CREDENTIALS, user=user,
                             detail="Changed: " + ", ".join(changed) if changed else "No change")
 
@@ -87,7 +92,7 @@ def _auth_and_masker(connection, *, user=None):
                 raise  # expired: nothing to call with; otherwise the current token still works
     connector, secrets = connection.connector, connection.secrets
     try:
-        auth = connector.kind.auth(connector.kind_config, secrets, client=connector.secrets)
+        auth = connector.kind.auth(connection.kind_config, secrets, client=connector.secrets)
     except (AuthError, KeyError) as error:
         raise ConnectionUnavailable(str(error) if isinstance(error, AuthError) else
                                     "The connection's stored values are incomplete; edit its values.") from None
@@ -130,7 +135,7 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     if timeout:
         kwargs["timeout"] = timeout
     url = connection_url(connection, url)
-    if not api_origins.is_api_url(connection.connector, url):
+    if not api_origins.is_api_url(connection.connector, url, connection.variables):
         # Allowed by the builder only (connection_url refuses otherwise): no credentials at all.
         response = _send_without_credentials(connection, method, url, started, **kwargs)
     else:
@@ -164,14 +169,18 @@ def connection_url(connection, url):
     """Return the absolute URL a request through `connection` goes to: a path is relative to the
     connector's Base URL. Raise DestinationRefused when the URL is not on the connector's API origins
     (and the builder did not allow other hosts without credentials)."""
-    connector = connection.connector
+    connector, values = connection.connector, connection.variables
     try:
-        url = api_origins.resolve(connector, url)
+        url = api_origins.resolve(connector, url, values)
+        # The connection's own API origin: its Base URL with its variables filled in.
+        on_api = api_origins.is_api_url(connector, url, values)
     except api_origins.NotAnApiUrl as error:
         raise DestinationRefused(str(error)) from None
+    except VariableProblem as error:
+        raise DestinationRefused(f"{error} Edit the connection's values.") from None
     elsewhere_allowed = connector.other_hosts == api_origins.OtherHosts.WITHOUT_CREDENTIALS
-    if not api_origins.is_api_url(connector, url) and not elsewhere_allowed:
-        raise DestinationRefused(api_origins.refusal(connector, url))
+    if not on_api and not elsewhere_allowed:
+        raise DestinationRefused(api_origins.refusal(connector, url, values))
     return url
 
 

@@ -19,13 +19,13 @@ from django.db import OperationalError, transaction
 from django.db import connection as db
 from django.utils import timezone
 
-from auth_types import oauth_tokens
+from auth_types import oauth_tokens, variables
 from auth_types.base import AuthError, GrantInvalid
 from connectors_site import timeouts
 from connectors_site.crypto import is_undecryptable
 
 from .errors import (ConnectionDisabled, ConnectionNeedsReauthorization, ConnectionNeedsReconfiguration,
-                     ConnectionNotAuthorized, TokenRefreshFailed)
+                     ConnectionNotAuthorized, ConnectionUnavailable, TokenRefreshFailed)
 from .models import Connection, ConnectionEvent
 
 REFRESH_MARGIN = datetime.timedelta(seconds=60)
@@ -42,9 +42,24 @@ def expires_soon(connection, *, margin=REFRESH_MARGIN):
     return connection.token_expires_at is not None and connection.token_expires_at <= timezone.now() + margin
 
 
-def store_credentials(connection, credentials):
-    """Set the credentials and what is derived from them (expiry, granted scopes) on the instance."""
+def store_credentials(connection, credentials, *, variables_required=False):
+    """Set the credentials and what is derived from them (expiry, granted scopes, the connection variables
+    the token response fills) on the instance.
+
+    The token response's variables are checked (auth_types.variables); when `variables_required`
+    (a new authorization), a missing or unusable one raises VariableProblem, otherwise the
+    values held are kept.
+    """
     kind = connection.connector.kind
+    definitions = variables.from_token(connection.connector.variables)
+    if definitions:
+        try:
+            found = variables.values_from_token(definitions, credentials.get("token_fields"))
+        except variables.VariableProblem:
+            if variables_required:
+                raise
+            found = {}
+        connection.variables = {**(connection.variables or {}), **found}
     connection.secrets = credentials
     connection.token_expires_at = kind.expires_at(credentials)
     connection.granted_scopes = kind.granted_scopes(credentials)[:2000]
@@ -99,7 +114,8 @@ def connection_refresh(connection, *, user=None, force=False, stale_token=None, 
             break
     if failure:
         raise failure
-    for field in ("secrets", "token_expires_at", "granted_scopes", "status", "token_error", "token_failed_at"):
+    for field in ("secrets", "token_expires_at", "granted_scopes", "status", "token_error", "token_failed_at",
+                  "variables"):
         setattr(connection, field, getattr(locked, field))
     return connection
 
@@ -189,13 +205,17 @@ def _refresh_row(locked, connector, want, *, user):
     refusal = _refusal(locked)
     if refusal:
         return refusal
-    if not want.needed(locked) or not kind.can_refresh(connector.kind_config, locked.secrets):
+    try:
+        config = locked.kind_config  # the connector's, with this connection's variables filled in
+    except ConnectionUnavailable as error:
+        return error
+    if not want.needed(locked) or not kind.can_refresh(config, locked.secrets):
         return None
     if _backing_off(locked):
         # The last attempt failed moments ago (perhaps while this caller waited): share its outcome.
         return _failed(locked)
     try:
-        credentials = kind.refresh(connector.kind_config, connector.secrets, locked.secrets)
+        credentials = kind.refresh(config, connector.secrets, locked.secrets)
     except GrantInvalid as error:
         _mark_needs_reauthorization(locked, reason=str(error), user=user, event=f"Refresh refused: {error}")
         return ConnectionNeedsReauthorization(str(error))
@@ -208,7 +228,7 @@ def _refresh_row(locked, connector, want, *, user):
     locked.status = Connection.Status.CONNECTED
     locked.token_error, locked.token_failed_at = "", None
     locked.save(update_fields=["secrets", "token_expires_at", "granted_scopes", "status", "token_error",
-                               "token_failed_at", "updated_at"])
+                               "token_failed_at", "variables", "updated_at"])
     locked.record_event(Action.REFRESHED, user=user)
     return None
 
@@ -250,9 +270,9 @@ def connection_revoke(connection, *, user):
     outcome = "Stored values deleted."
     if connection.secrets and not connection.needs_reconfiguration and not is_undecryptable(connector.secrets):
         try:
-            if connector.kind.revoke(connector.kind_config, connector.secrets, connection.secrets) is not False:
+            if connector.kind.revoke(connection.kind_config, connector.secrets, connection.secrets) is not False:
                 outcome = "Revoked at the provider; stored tokens deleted."
-        except (AuthError, KeyError) as error:
+        except (AuthError, KeyError, ConnectionUnavailable) as error:
             outcome = f"Local tokens deleted; the provider did not confirm the revocation ({error})."
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)

@@ -18,7 +18,7 @@ from builder.views.mixins import BadRequestOnInvalidMixin
 from connectors_site import outbound
 
 from . import console, services
-from .forms import ConnectionNameForm, ConsoleForm
+from .forms import ConnectionNameForm, ConsoleForm, VariablesForm
 from .mixins import OwnConnectionMixin
 from .models import Connection
 from .oauth_views import ConnectionAuthorizeView
@@ -82,22 +82,25 @@ class ConnectionAddView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("name_form", ConnectionNameForm(initial={"name": self.connector.name}))
         kwargs.setdefault("credential_form", self.credential_form())
+        kwargs.setdefault("variables_form", VariablesForm(connector=self.connector))
         return super().get_context_data(connector=self.connector, **kwargs)
 
     def post(self, request, *args, **kwargs):
         name_form = ConnectionNameForm(request.POST)
         credential_form = self.credential_form(request.POST)
+        variables_form = VariablesForm(request.POST, connector=self.connector)
         if credential_form is None:
             return HttpResponseBadRequest("This connector is authorized through the provider's pages.")
-        if name_form.is_valid() & credential_form.is_valid():
+        if name_form.is_valid() & variables_form.is_valid() & credential_form.is_valid():
             connection = services.connection_create(
                 connector=self.connector, owner=request.user, name=name_form.cleaned_data["name"],
-                secrets=credential_form.secrets(),
+                secrets=credential_form.secrets(), variables=variables_form.values(),
             )
             # The connection's page shows the test's result (once: not also as a message).
             services.connection_test(connection=connection, user=request.user)
             return redirect(connection)
-        context = self.get_context_data(name_form=name_form, credential_form=credential_form)
+        context = self.get_context_data(name_form=name_form, credential_form=credential_form,
+                                        variables_form=variables_form)
         return self.render_to_response(context, status=400)
 
 
@@ -212,18 +215,25 @@ class ConnectionCredentialsView(OwnConnectionMixin, DetailView):
         stored = {} if self.object.needs_reconfiguration else self.object.secrets
         return form_class(data, config=connector.config, stored_secrets=stored, prefix="cred") if form_class else None
 
+    def variables_form(self, data=None):
+        return VariablesForm(data, connector=self.object.connector, values=self.object.variables)
+
     def get_context_data(self, **kwargs):
         kwargs.setdefault("credential_form", self.credential_form())
+        kwargs.setdefault("variables_form", self.variables_form())
         return super().get_context_data(**kwargs)
 
     def post(self, request, link_name):
         self.object = connection = self.get_object()
         form = self.credential_form(request.POST)
+        variables_form = self.variables_form(request.POST)
         if form is None:
             return HttpResponseBadRequest("This connection is authorized through the provider's pages.")
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(credential_form=form), status=400)
-        services.connection_update_secrets(connection=connection, user=request.user, secrets=form.secrets())
+        if not (variables_form.is_valid() & form.is_valid()):
+            context = self.get_context_data(credential_form=form, variables_form=variables_form)
+            return self.render_to_response(context, status=400)
+        services.connection_update_secrets(connection=connection, user=request.user, secrets=form.secrets(),
+                                           variables=variables_form.values())
         services.connection_test(connection=connection, user=request.user)  # its page shows the result
         return redirect(connection)
 

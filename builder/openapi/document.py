@@ -1,5 +1,11 @@
 """Build the connector document for a chosen scheme, and import it as a Draft connector."""
 
+import re
+
+from django.core.exceptions import ValidationError
+
+from auth_types import variables as connection_variables
+
 from ..api_origins import MAX_ORIGINS, origin
 from ..documents import FORMAT, VERSION, import_document
 from .base import SchemeChoiceError
@@ -60,17 +66,82 @@ def document_for(spec, scheme):
         "scopes": scheme.scopes,
         "test_request": find_test_request(spec, scheme),
     }
-    base = server_url(spec)
+    base, template = server_url(spec), server_template(spec)
     if base and not _url_problem(base):
         connector["base_url"] = base
         others = _other_origins(spec, base)
         if others:
             connector["api_origins"] = others
+    if template:
+        # The server's host variables ({yourOktaDomain}) become connection variables: each end user gives their
+        # own, and the test request goes to the connection's own host (a path relative to the Base URL).
+        connector["base_url"], connector["variables"] = template
+        test = connector.get("test_request")
+        if test and base and test["url"].startswith(base.rstrip("/") + "/"):
+            test["url"] = test["url"][len(base.rstrip("/")):]
     documentation = _mapping(spec.get("externalDocs")).get("url")
     if isinstance(documentation, str) and documentation.startswith("https://") and len(documentation) <= 500 \
             and not _url_problem(documentation):
         connector["documentation_url"] = documentation
     return {"format": FORMAT, "version": VERSION, "connector": connector}
+
+
+def server_template(spec):
+    """Return (Base URL template, connection variable definitions) from the first server's variables, or None.
+
+    A variable that is the whole host with a dotted default ("subdomain.okta.com") becomes the
+    host's first label ({your_okta_domain}.okta.com): a value is then a DNS label and never another
+    domain. One with an enum is a choice; any other a DNS label. Variables in the path take their
+    default, as before.
+    """
+    servers = _list(spec.get("servers")) if "openapi" in spec else []
+    server = servers[0] if servers and isinstance(servers[0], dict) else {}
+    url, declared = server.get("url"), _mapping(server.get("variables"))
+    if not isinstance(url, str) or "{" not in url or not declared:
+        return None
+    definitions = {}
+
+    def replace(match):
+        original, at_host = match.group(1), match.start() == 0
+        name = re.sub(r"[^a-z0-9_]", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", original).lower())[:50]
+        name = name if re.match(r"[a-z_]", name) else f"v_{name}"[:50]
+        found = _mapping(declared.get(original))
+        default = str(found.get("default") or "")
+        enum = [str(value) for value in _list(found.get("enum")) if isinstance(value, (str, int))]
+        label = clean_name(found.get("description")) or original
+        described = clean_description(found.get("description"), 300) or ""
+        definition = {"name": name, "label": label, "help": described if described != label else ""}
+        suffix = ""
+        if enum:
+            definition.update(kind=connection_variables.CHOICE, choices=enum)
+        else:
+            definition["kind"] = connection_variables.DNS_LABEL
+            if at_host and "." in default:
+                suffix = "." + default.split(".", 1)[1]
+                definition["help"] = " ".join(filter(None, [definition["help"], f"Your address is …{suffix}: give "
+                                                            "the part before it."]))
+        definitions.setdefault(name, definition)
+        return "{" + name + "}" + suffix
+
+    def default(match):
+        value = _mapping(declared.get(match.group(1))).get("default")
+        return str(value) if isinstance(value, (str, int)) else match.group(0)
+
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if not sep or "{" not in authority:
+        return None  # the host is fixed: the server's defaults fill the rest (server_url)
+    authority = re.sub(r"\{([^{}/]+)\}", replace, authority)
+    template = scheme + sep + authority + slash + re.sub(r"\{([^{}]*)\}", default, path)
+    if template.startswith("//"):
+        template = "https:" + template
+    try:
+        cleaned = connection_variables.clean_definitions(list(definitions.values()))
+    except ValidationError:
+        return None
+    if _url_problem(template) or not template.startswith(("https://", "http://")):
+        return None
+    return template, cleaned
 
 
 def _other_origins(spec, base):
@@ -99,8 +170,13 @@ def server_warnings(spec):
     """Return what the admin should know about the document's servers: a placeholder host, no usable URL."""
     warnings = []
     base, first = server_url(spec), _list(spec.get("servers"))[:1]
-    why = placeholder_host(spec)
-    if base and why:
+    why, template = placeholder_host(spec), server_template(spec)
+    if template:
+        listed = ", ".join(f"{{{variable['name']}}}" for variable in template[1])
+        warnings.append(f"The document's server URL has its host in variables: the Base URL is {template[0]}, and "
+                        f"{listed} {'are connection variables' if len(template[1]) > 1 else 'is a connection variable'}"
+                        " each end user gives at Add Connection.")
+    elif base and why:
         warnings.append(f"The document's server URL {base} has a placeholder host ({why}): it is the connector's "
                         "Base URL until you enter your API's real one in Security.")
     elif not base and first and not _is_swagger2(spec):

@@ -85,7 +85,7 @@ def test_oauth2_shows_the_redirect_flow_fields_for_the_authorization_code_grant_
     conditional = {name: field.shown_when for name, field in form.fields.items()
                    if getattr(field, "shown_when", {}).keys() == {"grant_type"}}
     assert conditional == {name: {"grant_type": ["authorization_code"]} for name in (
-        "authorization_url", "revoke_url", "refresh_url", "pkce", "issuer", "require_iss")}
+        "authorization_url", "revoke_url", "refresh_url", "pkce", "issuer", "require_iss", "authorization_params")}
 
 
 def test_oauth2_asks_for_the_client_secret_for_the_strategies_that_send_it():

@@ -67,7 +67,9 @@ def test_openapi_servers_become_the_base_url_and_api_origins(builder_user):
                             {"url": "https://uploads.zylker.com/v2"}, {"url": "https://eu.zylker.com/v3"}],
                 "components": {"securitySchemes": {"key": {"type": "http", "scheme": "bearer"}}}}
     connector = openapi.import_openapi(json.dumps(document), user=builder_user)
-    assert connector.base_url == "https://eu.zylker.com/v2"
+    # The host's variable is a connection variable (prov, issue 8 item 8); the other servers are further origins.
+    assert connector.base_url == "https://{region}.zylker.com/v2"
+    assert [variable["name"] for variable in connector.variables] == ["region"]
     assert connector.api_origins == ["https://uploads.zylker.com"]
 
 

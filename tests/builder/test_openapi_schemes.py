@@ -140,8 +140,9 @@ def test_the_importers_scope_limit_is_the_documents():
 
 
 @pytest.mark.parametrize("servers, words", [
+    # A host variable becomes a connection variable (prov): each end user gives their own.
     ([{"url": "https://{tenant}.zylker.com/v1", "variables": {"tenant": {"default": "acme"}}}],
-     "https://acme.zylker.com/v1 has a placeholder host (it comes from the server variable {tenant}"),
+     "the Base URL is https://{tenant}.zylker.com/v1, and {tenant} is a connection variable each end user gives"),
     ([{"url": "https://api.example.com/v1"}], "(example.com is a name reserved for examples)"),
     ([{"url": "http://127.0.0.1:8080"}], "(it is the local machine)"),
     ([{"url": "https://{host}/v1"}], "“https://{host}/v1” is not a full URL"),

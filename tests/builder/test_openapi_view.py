@@ -163,10 +163,10 @@ def test_what_the_import_leaves_out_or_guesses_is_said_on_the_page_and_after_the
         servers=[{"url": "https://{tenant}.zylker.com/v1", "variables": {"tenant": {"default": "acme"}}}])
     response = builder_client.post(import_url, {"text": json.dumps(spec)})
     html = page(response)
-    assert "https://acme.zylker.com/v1 has a placeholder host (it comes from the server variable {tenant}" in html
+    assert "the Base URL is https://{tenant}.zylker.com/v1, and {tenant} is a connection variable" in html
     assert "1 scope left out (“read write”): a space separates scopes" in html
     document = response.context["scheme_form"]["document"].value()
     response = builder_client.post(import_url, {"document": document, "scheme": "o"})
     assert response.status_code == 302 and Connector.objects.get().scopes.count() == 1
     warnings = [str(message) for message in get_messages(response.wsgi_request) if message.level_tag == "warning"]
-    assert len(warnings) == 2 and "placeholder host" in warnings[0] and "1 scope left out" in warnings[1]
+    assert len(warnings) == 2 and "connection variable" in warnings[0] and "1 scope left out" in warnings[1]

@@ -4,12 +4,13 @@ The re-encoding faults proxy DOT's real token endpoint, so the tokens they hand 
 real and /api/me/ accepts them.
 """
 
+import datetime
 import hashlib
 import json
 import time
 from urllib.parse import urlencode
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from oauth2_provider.models import AccessToken
@@ -85,7 +86,8 @@ def token_quirks(request):
     """Answer a real token, bent as the query asks.
 
     expires_in=string|missing, token_type=missing|lower, scope=granted-differs (the token
-    really is narrowed to "read"), nest=<key> (the token inside {"<key>": {...}}).
+    really is narrowed to "read"), expiry=epoch|epoch_ms|iso (expires_in replaced by expires_at,
+    the absolute time), nest=<key> (the token inside {"<key>": {...}}; a.b nests deeper).
     """
     response, token = _real_token(request)
     if token is None:
@@ -102,9 +104,49 @@ def token_quirks(request):
     if quirks.get("scope") == "granted-differs":
         _narrow_scope(token["access_token"])
         token["scope"] = NARROWED_SCOPE
+    if quirks.get("expiry") in ("epoch", "epoch_ms", "iso"):
+        at = time.time() + token.pop("expires_in")
+        token["expires_at"] = {"epoch": int(at), "epoch_ms": int(at * 1000),
+                               "iso": datetime.datetime.fromtimestamp(at, datetime.timezone.utc).isoformat()}[
+            quirks["expiry"]]
     if quirks.get("nest"):
-        token = {quirks["nest"]: token}
+        for key in reversed(quirks["nest"].split(".")):
+            token = {key: token}
     return JsonResponse(token)
+
+
+@csrf_exempt
+def token_strict(request):
+    """Answer like the real token endpoint, but only to the body format the query names (body=json: a JSON
+    object, as Square requires; else a form) carrying every parameter named expect.<name>=<value>.
+
+    Anything else is an invalid_request, as strict providers answer.
+    """
+    content_type = request.content_type
+    if request.GET.get("body") == "json":
+        if content_type != "application/json":
+            return _invalid_request(f"This endpoint accepts application/json only, not {content_type or 'nothing'}.")
+        try:
+            fields = json.loads(request.body)
+        except ValueError:
+            return _invalid_request("The body is not JSON.")
+        if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+            return _invalid_request("The body must be a JSON object of strings.")
+    elif content_type != "application/x-www-form-urlencoded":
+        return _invalid_request(f"This endpoint accepts a form only, not {content_type or 'nothing'}.")
+    else:
+        fields = {name: request.POST[name] for name in request.POST}
+    for name, value in request.GET.items():
+        if name.startswith("expect.") and fields.get(name[len("expect."):]) != value:
+            return _invalid_request(f"The parameter {name[len('expect.'):]} is missing or wrong.")
+    request.POST = QueryDict(urlencode(fields))
+    request._body = urlencode(fields).encode()
+    request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+    return _proxy_token_request(request)
+
+
+def _invalid_request(description):
+    return JsonResponse({"error": "invalid_request", "error_description": description}, status=400)
 
 
 def _narrow_scope(access_token):

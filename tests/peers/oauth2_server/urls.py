@@ -22,6 +22,7 @@ urlpatterns = [
     path("faults/invalid-grant/", faults.invalid_grant),
     path("faults/token-form/", faults.token_form),
     path("faults/token-quirks/", faults.token_quirks),
+    path("faults/token-strict/", faults.token_strict),
     path("faults/counts/", faults.counts),
     path("faults/counts/reset/", faults.reset_counts),
     path("faults/set-redirect-uris/", views.set_redirect_uris),
