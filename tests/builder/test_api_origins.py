@@ -79,5 +79,7 @@ def test_every_built_in_says_where_its_api_lives():
     load_builtin_connectors()
     for connector in Connector.objects.exclude(builtin_key=""):
         assert connector.base_url or connector.api_origins, connector.builtin_key
-        if connector.test_url:
+        if connector.test_url.startswith("/"):
+            assert connector.base_url, connector.builtin_key  # a path goes to the (connection's) Base URL
+        elif connector.test_url:
             assert is_api_url(connector, connector.test_url), connector.builtin_key

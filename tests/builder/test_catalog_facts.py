@@ -34,3 +34,17 @@ def test_admin_created_shopify_custom_apps_are_said_to_be_legacy():
 def test_notion_says_that_it_issues_refresh_tokens():
     notion = connector("notion")
     assert "refresh token" in notion["description"] and notion["config"]["token_url"].endswith("/v1/oauth/token")
+
+
+def test_built_ins_use_the_capabilities_their_providers_need():
+    telegram = connector("telegram_bot")
+    assert telegram["config"]["parameters"][0]["location"] == "path"
+    assert telegram["base_url"] == "https://api.telegram.org/bot{token}" and telegram["test_request"]["url"] == "/getMe"
+    square = connector("square_oauth")["config"]
+    assert (square["token_body"], square["expiry_field"], square["expiry_format"]) == ("json", "expires_at", "timestamp")
+    for key, variable in (("shopify_oauth", "shop"), ("zendesk_oauth", "subdomain"), ("okta", "okta_org")):
+        found = connector(key)
+        assert f"{{{variable}}}" in found["base_url"] and variable in [v["name"] for v in found["variables"]]
+    salesforce = connector("salesforce")
+    assert salesforce["base_url"] == "{instance_url}"
+    assert salesforce["variables"][0]["kind"] == "token" and salesforce["variables"][0]["token_field"] == "instance_url"
