@@ -98,7 +98,7 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key):
     connector = Connector.objects.get(name=f"Zylker {label}")
     if connector.uses_scopes:
         # OAuth Scopes: +Add Scope, Add New for a second row, Add; then search.
-        assert page.title() == f"OAuth Scopes · Zylker {label} · Custom Connectors"
+        expect(page).to_have_title(f"OAuth Scopes · Zylker {label} · Custom Connectors")
         page.get_by_role("button", name="+Add Scope").click()
         rows = page.locator("#add-scope-form .scope-row")
         by_label(rows.nth(0), "Scope Name").fill("Read files")
@@ -122,7 +122,7 @@ def test_build_ready_connector(page, screenshot, make_user, tmp_path, key):
         page.get_by_role("button", name="Save & Continue").click()
 
     # The Ready step: a checklist, then Mark as Ready.
-    assert page.title() == f"Ready · Zylker {label} · Custom Connectors"
+    expect(page).to_have_title(f"Ready · Zylker {label} · Custom Connectors")
     page.get_by_role("button", name="Mark as Ready").click()
     expect(page.get_by_text("The stage has been changed from Draft to Ready.")).to_be_visible()
     assert page.get_by_test_id("stage").inner_text() == "Ready"
