@@ -1,7 +1,8 @@
 """Connection variables: {placeholders} in a connector's URLs, filled per connection.
 
 A connector's URLs (Security's authorization, token, refresh and revoke URLs, the Base URL, the
-test request) may hold placeholders such as ``https://{shop}.myshopify.com/admin/oauth/authorize``.
+test request) and its OAuth scope values may hold placeholders such as
+``https://{shop}.myshopify.com/admin/oauth/authorize``.
 Each is a variable of the connector, defined as::
 
     {"name": "shop", "label": "Shop", "help": "...", "kind": "dns_label"}
@@ -202,6 +203,34 @@ def fill(url, definitions, values):
     filled = PLACEHOLDER.sub(lambda m: cleaned.get(m.group(1), m.group(0)), url)
     _check_authority(url, filled, cleaned)
     return filled
+
+
+def fill_scope(value, definitions, values):
+    """Return a scope value with the connector's variables filled in (Dynamics 365's
+    ``https://{org}.crm.dynamics.com/user_impersonation``); raise VariableProblem as fill() does.
+
+    A scope that is a URL (or starts with a token variable) is filled by the URL rules; any other is
+    filled with the checked values as text (a DNS label or a listed choice has no delimiter in it).
+    """
+    if not value or "{" not in value:
+        return value
+    defined = {definition["name"]: definition for definition in definitions or []}
+    used = [name for name in placeholders(value) if name in defined]
+    if "://" in value or any(defined[name]["kind"] == TOKEN for name in used):
+        return fill(value, definitions, values)
+    cleaned = {name: clean_value(defined[name], (values or {}).get(name)) for name in used}
+    return PLACEHOLDER.sub(lambda m: cleaned.get(m.group(1), m.group(0)), value)
+
+
+def scope_placeholder_problem(value, definitions):
+    """Return why a scope value's {placeholders} cannot be filled (a message), or "" when they can."""
+    defined = {definition.get("name"): definition for definition in definitions or [] if isinstance(definition, dict)}
+    for name in dict.fromkeys(placeholders(value)):
+        if name not in defined:
+            return f"{{{name}}} is not a connection variable (define it under API)."
+        if defined[name].get("kind") == TOKEN and not value.startswith("{" + name + "}"):
+            return f"{{{name}}} is a whole origin: it may only start a scope value."
+    return ""
 
 
 def _authority(url):

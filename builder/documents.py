@@ -127,7 +127,9 @@ def prepare_document(data, *, catalog=False):
     extra = _checked_catalog_fields(connector, problems) if shaped("category", "documentation_url") else {}
     logo = _checked_logo(connector.get("logo_png"), problems) if shaped("logo_png") else None
     delimiter = connector.get("scope_delimiter", ScopeDelimiter.COMMA)
-    scopes = _checked_scopes(kind, delimiter, connector.get("scopes") or [], problems) \
+    # Scope values may use the connection variables (as checked with the API settings when they were well formed).
+    scopes = _checked_scopes(kind, delimiter, connector.get("scopes") or [], problems,
+                             test.get("variables", connector.get("variables") or [])) \
         if shaped("scope_delimiter", "scopes") else ()
     if shape_problems or problems:
         raise DocumentInvalid([*shape_problems, *problems])
@@ -255,13 +257,13 @@ def _checked_logo(encoded, problems):
         return None
 
 
-def _checked_scopes(kind, delimiter, scopes, problems):
+def _checked_scopes(kind, delimiter, scopes, problems, definitions=()):
     if scopes and not kind.uses_scopes:
         problems.append(("$.connector.scopes", f"{kind.name} connectors have no OAuth scopes; remove them."))
         return ()
     # An unsaved connector has no stored scopes; duplicates within the document are found below,
     # as the builder's scope formset does.
-    connector, first_at, checked = Connector(scope_delimiter=delimiter), {}, []
+    connector, first_at, checked = Connector(scope_delimiter=delimiter, variables=list(definitions)), {}, []
     for index, scope in enumerate(scopes):
         path = f"$.connector.scopes[{index}]"
         form = ScopeForm({"name": scope["name"], "value": scope["value"]}, connector=connector)

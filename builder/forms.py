@@ -256,6 +256,9 @@ class ScopeForm(forms.ModelForm):
                 f"A scope value cannot contain the scope delimiter "
                 f"({ScopeDelimiter(self.connector.scope_delimiter).label})."
             )
+        problem = variables.scope_placeholder_problem(value, self.connector.variables)
+        if problem:
+            raise ValidationError(problem)
         # A connector not saved yet (Django admin's add page) has no stored scopes to clash with.
         others = self.connector.scopes.exclude(pk=self.instance.pk) if self.connector.pk else Scope.objects.none()
         if others.filter(value=value).exists():

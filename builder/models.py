@@ -199,8 +199,12 @@ class Connector(models.Model):
         urls = [(self.kind.config_form.base_fields[name].label, self.config.get(name) or "")
                 for name in self.kind.url_fields()]
         urls += [("Base URL", self.base_url), ("Test request URL", self.test_url)]
-        return [f"{label}: {{{name}}} is not a connection variable (define it under API)."
-                for label, url in urls for name in dict.fromkeys(variables.placeholders(url)) if name not in known]
+        problems = [f"{label}: {{{name}}} is not a connection variable (define it under API)."
+                    for label, url in urls for name in dict.fromkeys(variables.placeholders(url)) if name not in known]
+        if self.pk and self.uses_scopes:  # scope values use only the connection variables
+            problems += [f"Scope {scope.name}: {problem}" for scope in self.scopes.filter(value__contains="{")
+                         if (problem := variables.scope_placeholder_problem(scope.value, self.variables))]
+        return problems
 
     def general_problems(self):
         problems = []

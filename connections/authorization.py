@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from auth_types.base import DIRECT, REDIRECT, AuthError
-from auth_types.variables import VariableProblem
+from auth_types.variables import VariableProblem, fill_scope
 
 from .models import Connection, ConnectionEvent, PendingAuthorization
 from builder.services import save_with_unique_link_name
@@ -113,6 +113,15 @@ def _config(connector, values):
         raise AuthorizationFailed(str(error)) from None
 
 
+def _scopes(connector, scopes, values):
+    """Return the chosen scope values with the connection's variable values filled in (Dynamics 365's
+    https://{org}.crm.dynamics.com/user_impersonation); AuthorizationFailed if one cannot be."""
+    try:
+        return [fill_scope(scope, connector.variables, values or {}) for scope in scopes]
+    except VariableProblem as error:
+        raise AuthorizationFailed(str(error)) from None
+
+
 def authorization_begin(*, session, connector, user, redirect_uri, name="", scopes=(), connection=None,
                         variables=None):
     """Start a redirect flow; return the provider URL to send the user to.
@@ -122,7 +131,7 @@ def authorization_begin(*, session, connector, user, redirect_uri, name="", scop
     kind = connector.kind
     try:
         url, flow = kind.begin(_config(connector, variables), connector.secrets, redirect_uri=redirect_uri,
-                               scopes=list(scopes))
+                               scopes=_scopes(connector, scopes, variables))
     except AuthError as error:
         raise AuthorizationFailed(str(error)) from None
     session_digest = _session_digest(session, create=True)
@@ -195,7 +204,7 @@ def authorization_direct(*, connector, user, name="", scopes=(), connection=None
     extra = {"values": values} if values is not None else {}
     try:
         credentials = connector.kind.fetch_token(_config(connector, variables), connector.secrets,
-                                                 scopes=list(scopes), **extra)
+                                                 scopes=_scopes(connector, scopes, variables), **extra)
     except AuthError as error:
         raise AuthorizationFailed(str(error)) from None
     connection_id = connection.pk if connection else None

@@ -1,9 +1,14 @@
 """Provider facts the catalog once had wrong (issue 8 item 12); sources in builder/catalog/README.md."""
 
 import json
+import shutil
 from urllib.parse import urlsplit
 
-from builder.catalog import CATALOG_DIR
+import pytest
+
+from auth_types.variables import fill_scope
+from builder.catalog import CATALOG_DIR, load_builtin_connectors
+from builder.models import Connector
 
 
 def connector(key):
@@ -48,3 +53,17 @@ def test_built_ins_use_the_capabilities_their_providers_need():
     salesforce = connector("salesforce")
     assert salesforce["base_url"] == "{instance_url}"
     assert salesforce["variables"][0]["kind"] == "token" and salesforce["variables"][0]["token_field"] == "instance_url"
+
+
+@pytest.mark.django_db
+def test_dynamics_365_fills_the_environment_into_its_scope_and_urls(tmp_path):
+    shutil.copy(CATALOG_DIR / "dynamics_365.json", tmp_path)
+    load_builtin_connectors(tmp_path)
+    dynamics = Connector.objects.get(builtin_key="dynamics_365")
+    assert [d["name"] for d in dynamics.variables] == ["org"] and dynamics.placeholder_problems() == []
+    assert [fill_scope(scope.value, dynamics.variables, {"org": "contoso"}) for scope in dynamics.scopes.all()] == [
+        "https://contoso.crm.dynamics.com/user_impersonation", "offline_access"]
+    assert dynamics.filled(dynamics.test_url, {"org": "contoso"}) == \
+        "https://contoso.crm.dynamics.com/api/data/v9.2/WhoAmI"
+    assert dynamics.kind_config_with({"org": "contoso"})["authorization_url"] == \
+        "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize"

@@ -85,6 +85,8 @@ def test_blank_rows_add_nothing(builder_client, oauth2_connector):
     ([("Spaced", "a b")], 0, "no spaces"),
     ([("No value", "")], 0, "required"),
     ([("", "no.name")], 0, "required"),
+    ([("Undefined", "https://{org}.crm.dynamics.com/user_impersonation")], 0,
+     "{org} is not a connection variable (define it under API)"),
 ])
 def test_refused_rows_add_nothing(builder_client, scoped, rows, index, message):
     before = values(scoped)
@@ -260,3 +262,20 @@ def test_the_page_has_one_form_for_rows_and_delimiter(builder_client, scoped):
     assert 'form="scopes-form" name="action" value="continue">Save &amp; Continue</button>' in html
     # Confirmations ask in the page's own dialog.
     assert 'data-confirm="Delete the selected scopes?"' in html and 'id="confirm-dialog"' in html
+
+
+def test_a_scope_may_use_a_connection_variable(builder_client, oauth2_connector):
+    oauth2_connector.variables = [{"name": "org", "label": "Environment", "help": "", "kind": "dns_label"}]
+    oauth2_connector.scope_delimiter = " "
+    oauth2_connector.save()
+    value = "https://{org}.crm.dynamics.com/user_impersonation"
+    response = builder_client.post(scopes_url(oauth2_connector), add_data(("Dynamics", value), ("Other", "{tenant}.x")))
+    assert response.status_code == 400 and field_error(response, "scopes-0-value") == ""
+    assert "{tenant} is not a connection variable" in field_error(response, "scopes-1-value")
+    assert builder_client.post(scopes_url(oauth2_connector), add_data(("Dynamics", value))).status_code == 302
+    assert values(oauth2_connector) == [value]
+    # A variable removed later keeps the connector from Ready, as a URL's would.
+    oauth2_connector.variables = []
+    oauth2_connector.save()
+    assert "Security: Scope Dynamics: {org} is not a connection variable (define it under API)." in \
+        oauth2_connector.security_problems()

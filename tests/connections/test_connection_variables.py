@@ -6,13 +6,13 @@ import requests
 from django.urls import reverse
 
 from auth_types import variables
-from builder.models import Connector, Stage
+from builder.models import Connector, Scope, Stage
 from builder.validators import link_name_from
 from connections import services
 from connections.errors import ConnectionUnavailable, DestinationRefused
 from connections.models import Connection
 from tests.connections.conftest import api_key_config
-from tests.connections.oauth_helpers import callback_from
+from tests.connections.oauth_helpers import callback_from, query
 from tests.peers.shops import CLIENT_ID, CLIENT_SECRET, start_shops
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +178,43 @@ class TestOAuthShops:
         connection.refresh_from_db()
         assert connection.variables == {"shop": "beta"}
         assert services.connection_request(connection, "GET", "/api/me").json() == {"shop": "beta"}
+
+
+class TestScopesWithVariables:
+    """Dynamics 365's scope is on the environment's own host: https://{org}.crm.dynamics.com/user_impersonation."""
+
+    TEMPLATE = "https://{shop}.crm.example/user_impersonation"
+
+    def connector(self, shops):
+        connector = oauth_connector(shops)
+        connector.scope_delimiter = " "
+        connector.save()
+        Scope.objects.create(connector=connector, name="As the user", value=self.TEMPLATE)
+        Scope.objects.create(connector=connector, name="Refresh", value="offline_access")
+        return connector
+
+    def test_the_scope_is_filled_in_the_authorization_url_and_shown_granted(self, user_client, shops):
+        connector = self.connector(shops)
+        response = user_client.post(reverse("connections:add", args=[connector.pk]),
+                                    {"name": "My alpha", "var-shop": "alpha",
+                                     "scopes": [self.TEMPLATE, "offline_access"]})
+        assert response.status_code == 302, response.content.decode()[-3000:]
+        assert query(response["Location"])["scope"] == "https://alpha.crm.example/user_impersonation offline_access"
+        provider = requests.get(response["Location"], allow_redirects=False, timeout=10)
+        assert user_client.get(callback_from(provider.headers["Location"])).status_code == 302
+        connection = Connection.objects.get()
+        assert connection.granted_scopes == "https://alpha.crm.example/user_impersonation offline_access"
+        page = user_client.get(connection.get_absolute_url()).content.decode()
+        assert "scopes: https://alpha.crm.example/user_impersonation offline_access" in page
+
+    @pytest.mark.parametrize("value", ["evil.com/", "a.b", "%2f"])
+    def test_a_value_that_would_move_the_scope_is_refused(self, value):
+        with pytest.raises(variables.VariableProblem):
+            variables.fill_scope(self.TEMPLATE, [SHOP], {"shop": value})
+
+    def test_a_scope_that_is_no_url_is_filled_as_text(self):
+        assert variables.fill_scope("read:{shop}", [SHOP], {"shop": "Alpha"}) == "read:alpha"
+        assert variables.fill_scope("offline_access", [SHOP], {}) == "offline_access"
 
 
 class TestFromTheTokenResponse:
