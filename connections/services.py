@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from builder.validators import link_name_from
 from connectors_site import outbound
 from connectors_site.crypto import is_undecryptable
 
-from . import masking, tokens, usage
+from . import latency, masking, tokens, usage
 from .models import Connection, ConnectionEvent
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def _masker(connector, secrets):
 
 
 def connection_request(connection, method, url, *, params=None, headers=None, data=None, json=None, user=None,
-                       timeout=None, stream=False, allow_redirects=True):
+                       timeout=None, stream=False, allow_redirects=True, record_usage=True):
     """Call `url` through `connection` with its authentication applied; record the outcome.
 
     A token due to expire is refreshed first. After the connector's expiry signal (a 401 by
@@ -131,8 +132,12 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     The response's `masker` hides every credential the call held or sent, a token refreshed
     during the call (here or by another worker) included: mask anything shown of the response
     with it (status line, headers, body), never with a masker made before the call.
+
+    `record_usage=False` (health checks, which keep their own results) leaves the connection's
+    last-used figures and its "Called the API" activity untouched; the call's latency is counted
+    either way (connections.latency).
     """
-    started = timezone.now()
+    started, clock = timezone.now(), time.monotonic()
     used = [connection_masker(connection)]
     kwargs = {"params": params, "headers": headers, "data": data, "json": json}
     if timeout:
@@ -140,22 +145,29 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     if stream or not allow_redirects:  # the proxy's: outbound.send() documents both
         kwargs.update(stream=stream, allow_redirects=allow_redirects)
     url = connection_url(connection, url)
-    if not api_origins.is_api_url(connection.connector, url, connection.variables):
-        # Allowed by the builder only (connection_url refuses otherwise): no credentials at all.
-        response = _send_without_credentials(connection, method, url, started, **kwargs)
-    else:
-        response = _send(connection, method, url, started, user=user, used=used, **kwargs)
-        if connection.authorized_by_provider and connection.connector.answer_means_expired(response):
-            response = _after_expiry_signal(connection, response, method, url, started, user=user, used=used,
-                                            **kwargs)
+    record = _record_use if record_usage else _not_recorded
+    try:  # the latency of every call that reached the provider or failed on the way (a timeout)
+        if not api_origins.is_api_url(connection.connector, url, connection.variables):
+            # Allowed by the builder only (connection_url refuses otherwise): no credentials at all.
+            response = _send_without_credentials(connection, method, url, started, record=record, **kwargs)
+        else:
+            response = _send(connection, method, url, started, user=user, used=used, record=record, **kwargs)
+            if connection.authorized_by_provider and connection.connector.answer_means_expired(response):
+                response = _after_expiry_signal(connection, response, method, url, started, user=user, used=used,
+                                                record=record, **kwargs)
+    except outbound.OutboundError:
+        latency.observe(connection.connector.link_name, time.monotonic() - clock)
+        raise
+    latency.observe(connection.connector.link_name, time.monotonic() - clock)
     response.masker = masker = _call_masker(used, response)
-    error = "" if response.status_code < 400 else f"HTTP {response.status_code} {response.reason or ''}".strip()
-    # A success with the status the connection already shows is buffered (connections.usage); an error or
-    # a change of status is written at once.
-    at_once = bool(error) or bool(connection.last_error) or response.status_code != connection.last_status
-    usage.record(connection, at=started, status=response.status_code, error=masker.text(error), user=user,
-                 detail=masker.text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
-                 at_once=at_once)
+    if record_usage:
+        error = "" if response.status_code < 400 else f"HTTP {response.status_code} {response.reason or ''}".strip()
+        # A success with the status the connection already shows is buffered (connections.usage); an error or
+        # a change of status is written at once.
+        at_once = bool(error) or bool(connection.last_error) or response.status_code != connection.last_status
+        usage.record(connection, at=started, status=response.status_code, error=masker.text(error), user=user,
+                     detail=masker.text(f"{method.upper()} {_without_query(url)} → {response.status_code}"),
+                     at_once=at_once)
     return response
 
 
@@ -195,31 +207,31 @@ def connection_url(connection, url):
     return url
 
 
-def _send_without_credentials(connection, method, url, started, **kwargs):
+def _send_without_credentials(connection, method, url, started, *, record, **kwargs):
     try:
         return outbound.send(method, url, **kwargs)
     except outbound.OutboundError as error:
-        _record_use(connection, started, status=None, error=str(error))
+        record(connection, started, status=None, error=str(error))
         raise
 
 
-def _after_expiry_signal(connection, response, method, url, started, *, user, used, **kwargs):
+def _after_expiry_signal(connection, response, method, url, started, *, user, used, record, **kwargs):
     """Refresh the token the API refused and retry once; mark the connection when that is impossible."""
     stale_token = connection.connector.kind.token_identity(connection.secrets)
     try:
         if connection.can_refresh:
             response.close()  # a streamed answer holds its connection until closed
             tokens.connection_refresh(connection, user=user, stale_token=stale_token)
-            return _send(connection, method, url, started, user=user, used=used, **kwargs)
+            return _send(connection, method, url, started, user=user, used=used, record=record, **kwargs)
         reason = (f"the provider no longer accepts its token (HTTP {response.status_code} from "
                   f"{oauth_tokens.origin(url)}); authorize it again")
         raise tokens.connection_token_rejected(connection, stale_token=stale_token, reason=reason, user=user)
     except ConnectionUnavailable as error:
-        _record_use(connection, started, status=response.status_code, error=str(error))
+        record(connection, started, status=response.status_code, error=str(error))
         raise
 
 
-def _send(connection, method, url, started, *, user, used, **kwargs):
+def _send(connection, method, url, started, *, user, used, record, **kwargs):
     auth, masker = _auth_and_masker(connection, user=user)
     used.append(masker)
     connector = connection.connector
@@ -230,7 +242,7 @@ def _send(connection, method, url, started, *, user, used, **kwargs):
     except AuthError as error:
         raise ConnectionUnavailable(str(error)) from None
     except outbound.OutboundError as error:
-        _record_use(connection, started, status=None, error=str(error))
+        record(connection, started, status=None, error=str(error))
         raise
 
 
@@ -241,6 +253,10 @@ def _without_query(url):
 def _record_use(connection, at, *, status, error):
     # A targeted UPDATE, at once: concurrent calls must not overwrite each other's other fields.
     usage.record(connection, at=at, status=status, error=error, detail=None, user=None, at_once=True)
+
+
+def _not_recorded(connection, at, *, status, error):
+    """A health check's failure: the check keeps its own result."""
 
 
 @dataclass

@@ -134,7 +134,8 @@ def check(connection):
     status_code, error = None, ""
     started = time.monotonic()
     try:
-        response = services.connection_request(connection, connector.test_method, connector.test_url)
+        response = services.connection_request(connection, connector.test_method, connector.test_url,
+                                               record_usage=False)
         status_code = response.status_code
         outcome = Outcome.OK if status_code < 400 else Outcome.FAILED
         if outcome != Outcome.OK:

@@ -1,5 +1,6 @@
 """/metrics in Prometheus' text format, read from the database at scrape time, so that every web worker
-and consumer on every machine is counted without a shared metrics store."""
+and consumer on every machine is counted without a shared metrics store; except the outbound call latency
+summary, which the answering process counts in memory (connections.latency)."""
 
 import datetime
 
@@ -7,6 +8,7 @@ from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from connections import latency as call_latency
 from connections.models import Connection, ConnectionEvent
 from health.models import HealthCheck
 from health.services import Health, health_of
@@ -36,6 +38,14 @@ class Exposition:
         self.lines.append(f"# TYPE {name} {kind}")
         for labels, value in samples:
             self.lines.append(f"{name}{_labels(**labels)} {value}")
+
+    def summary(self, name, help_text, samples):
+        """samples: (labels, count, sum) rows, written as name_count and name_sum."""
+        self.lines.append(f"# HELP {name} {help_text}")
+        self.lines.append(f"# TYPE {name} summary")
+        for labels, count, total in samples:
+            self.lines.append(f"{name}_count{_labels(**labels)} {count}")
+            self.lines.append(f"{name}_sum{_labels(**labels)} {round(total, 6)}")
 
     def text(self):
         return "\n".join(self.lines) + "\n"
@@ -73,6 +83,10 @@ def render():
                     round(row["average"] / 1000, 4)),
                    ({"connector": row["connection__connector__link_name"], "stat": "max"},
                     round(row["slowest"] / 1000, 4)))])
+    out.summary("connectors_outbound_call_seconds",
+                "Duration of the calls made through connections (API calls and health checks), by connector, "
+                "counted by the process that answers this scrape since it started.",
+                [({"connector": name}, count, total) for name, (count, total) in call_latency.snapshot().items()])
 
     deliveries = dict(WebhookDelivery.objects.values_list("status").annotate(count=Count("pk")))
     out.metric("connectors_webhook_deliveries", "gauge", "Webhook deliveries by status.",

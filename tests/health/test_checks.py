@@ -36,6 +36,35 @@ def test_a_passing_check_records_its_status_and_latency(checked_connection):
     assert connection.health.last_checked_at == result.checked_at
 
 
+@pytest.mark.parametrize("path", ["/bearer", "/status/503"])
+def test_a_check_is_recorded_as_a_check_not_as_a_use_of_the_connection(checked_connection, path):
+    connection = checked_connection(path)
+    before = Connection.objects.get(pk=connection.pk)
+    events = list(connection.events.values_list("action", "detail"))
+    services.check(connection)
+    after = Connection.objects.get(pk=connection.pk)
+    assert (after.last_used_at, after.last_status, after.last_error) == (
+        before.last_used_at, before.last_status, before.last_error)
+    assert list(connection.events.values_list("action", "detail")) == events
+    assert HealthCheck.objects.filter(connection=connection).count() == 1
+
+    connection_services.connection_request(connection, "GET", "/bearer")  # an API call still is one
+    after = Connection.objects.get(pk=connection.pk)
+    assert after.last_used_at is not None and after.last_used_at != before.last_used_at
+    assert connection.events.filter(action="used", detail__endswith="/bearer → 200").exists()
+
+
+def test_a_check_that_cannot_reach_the_server_is_not_a_use_either(checked_connection):
+    connection = checked_connection()
+    connection.connector.test_url = "http://127.0.0.1:9/nothing-listens"
+    connection.connector.api_origins = ["http://127.0.0.1:9"]
+    connection.connector.save()
+    services.check(connection)
+    after = Connection.objects.get(pk=connection.pk)
+    assert after.last_used_at is None and after.last_error == ""
+    assert not connection.events.filter(action="used").exists()
+
+
 def test_failing_checks_make_it_degraded_until_one_passes(checked_connection, httpbin_url, changes):
     connection = checked_connection("/status/503")
     first = services.check(connection)

@@ -6,6 +6,7 @@ from huey.contrib.djhuey import HUEY
 from huey.storage import RedisStorage
 
 from health import services as health
+from health.models import HealthCheck
 from tests.peers.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +70,34 @@ def test_metrics_say_health_refreshes_checks_and_deliveries(client, settings, en
     assert 'connectors_webhook_deliveries{status="succeeded"} 0' in text
     assert "# TYPE connectors_queue_pending gauge" in text
     assert "tok-1" not in text and "tok-2" not in text
+
+
+def _summary(text, connector):
+    lines = dict(line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+    labels = f'{{connector="{connector}"}}'
+    return (int(lines.get(f"connectors_outbound_call_seconds_count{labels}", 0)),
+            float(lines.get(f"connectors_outbound_call_seconds_sum{labels}", 0)))
+
+
+def test_metrics_count_the_latency_of_api_calls_by_connector(client, settings, end_user, builder_user, httpbin_url):
+    from builder.models import Connector
+    from connections import services
+    from tests.connections.conftest import BEARER_CONFIG
+
+    settings.CONNECTORS_METRICS_TOKEN = "scrape-me-123"
+    connector = Connector.objects.create(name="Timed", link_name="timed", auth_type="bearer", config=BEARER_CONFIG,
+                                         stage="ready", created_by=builder_user, base_url=httpbin_url)
+    connection = services.connection_create(connector=connector, owner=end_user, name="Timed", secrets={"token": "t-1"})
+
+    def scrape():
+        response = client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer scrape-me-123")
+        assert response.status_code == 200
+        assert "# TYPE connectors_outbound_call_seconds summary" in response.content.decode()
+        return _summary(response.content.decode(), "timed")
+
+    count, total = scrape()  # the counters live in this process: earlier tests may have called too
+    assert services.connection_request(connection, "GET", "/bearer").status_code == 200
+    assert services.connection_request(connection, "GET", "/status/500").status_code == 500
+    after_count, after_total = scrape()
+    assert after_count == count + 2 and after_total > total
+    assert not HealthCheck.objects.exists()  # API calls, no health check made them
