@@ -127,34 +127,114 @@ def _longest_first(patterns):
 
 
 @functools.lru_cache(maxsize=4096)
-def _value_pattern(value):
+def _value_pattern(value, raw=False):
     """Return a regex matching value as a server may echo it: as is, base64-encoded, or with any of its
     characters percent-encoded once or twice (either hex case, space as +) or JSON-escaped.
 
     Servers re-encode what they echo each in their own way (werkzeug leaves / unencoded in a query
-    string, PHP's JSON escapes it), so a fixed list of encodings would miss some.
+    string, PHP's JSON escapes it), so a fixed list of encodings would miss some. `raw`: match in bytes
+    read as Latin-1 (a value's non-ASCII characters as their UTF-8 bytes).
     """
     encoded = re.escape(base64.b64encode(value.encode()).decode())
-    return re.compile(encoded + "|" + "".join(_char_pattern(char) for char in value))
+    return re.compile(encoded + "|" + "".join(_char_pattern(char, raw) for char in value))
 
 
-def _char_pattern(char):
+def _char_pattern(char, raw=False):
+    return "(?:" + "|".join("".join(re.escape(token) if len(token) == 1 else f"[{token}]" for token in form)
+                            for form in _char_forms(char, raw)) + ")"
+
+
+@functools.lru_cache(maxsize=4096)
+def _char_forms(char, raw=False):
+    """Return the forms a server may echo char in, each a tuple of tokens: the characters one position
+    may hold (a hex digit's two cases, "fF"). `raw`: as is means char's UTF-8 bytes read as Latin-1."""
     # Percent-encoded once or twice: a server may quote a value that arrived percent-encoded (an OAuth1
     # header's values, a query string) when it echoes it inside a URL or a form field.
-    forms = [re.escape(char), "".join(_hex("%", byte, 2) for byte in char.encode()),
-             "".join(_hex("%25", byte, 2) for byte in char.encode())]
+    forms = [tuple(char.encode().decode("latin-1") if raw else char),
+             sum((_hex("%", byte, 2) for byte in char.encode()), ()),
+             sum((_hex("%25", byte, 2) for byte in char.encode()), ())]
     if char == " ":
-        forms += [r"\+", "%2[bB]"]
+        forms += [("+",), _hex("%", 0x2B, 2)]
     if char in '"\\/':
-        forms.append(re.escape("\\" + char))
+        forms.append(("\\", char))
     if not char.isascii() or not char.isprintable():
         escaped = json.dumps(char)[1:-1]  # \u00f6, a surrogate pair, or \n
         units = re.findall(r"\\u([0-9a-f]{4})", escaped)
-        forms.append("".join(_hex(r"\\u", int(unit, 16), 4) for unit in units) if units else re.escape(escaped))
-    return "(?:" + "|".join(forms) + ")"
+        forms.append(sum((_hex("\\u", int(unit, 16), 4) for unit in units), ()) if units else tuple(escaped))
+    return tuple(forms)
 
 
 def _hex(prefix, number, width):
-    """Return a pattern for prefix + number in hex, either case (%2f and %2F)."""
-    digits = f"{number:0{width}X}"
-    return prefix + "".join(f"[{d}{d.lower()}]" if d.isalpha() else d for d in digits)
+    """Return the tokens of prefix + number in hex, either case (%2f and %2F)."""
+    return tuple(prefix) + tuple(d + d.lower() if d.isalpha() else d for d in f"{number:0{width}X}")
+
+
+def _could_begin(value, tail):
+    """Return whether tail (bytes read as Latin-1) is the beginning, not the whole, of value in a form
+    _value_pattern(value, raw=True) matches."""
+    encoded = base64.b64encode(value.encode()).decode()
+    if len(tail) < len(encoded) and encoded.startswith(tail):
+        return True
+    states = {(0, form) for form in _char_forms(value[0], True)}  # (character index, its form's tokens left)
+    for char in tail:
+        following = set()
+        for index, form in states:
+            if char not in form[0]:
+                continue
+            if len(form) > 1:
+                following.add((index, form[1:]))
+            elif index + 1 < len(value):
+                following.update((index + 1, next_form) for next_form in _char_forms(value[index + 1], True))
+        if not following:
+            return False
+        states = following
+    return True
+
+
+def _longest_form(value):
+    return max(len(base64.b64encode(value.encode())),
+               sum(max(len(form) for form in _char_forms(char, True)) for char in value))
+
+
+class StreamMasker:
+    """Mask a body arriving in chunks of bytes (read as Latin-1, so binary passes unchanged) without holding
+    more than a tail that could begin a secret: feed() each chunk, then close() for what is left."""
+
+    RAW_MASK = MASK.encode().decode("latin-1")
+
+    def __init__(self, masker):
+        self._values = sorted(masker.values, key=len, reverse=True)
+        self._patterns = [_value_pattern(value, raw=True) for value in self._values]
+        self._window = max(map(_longest_form, self._values), default=1) - 1  # the longest tail ever held
+        self._held = ""
+
+    def feed(self, chunk):
+        text = self._held + chunk.decode("latin-1")
+        cut = self._cut(text)
+        self._held = text[cut:]
+        return self._mask(text[:cut])
+
+    def close(self):
+        text, self._held = self._held, ""
+        return self._mask(text)
+
+    def _mask(self, text):
+        for pattern in self._patterns:
+            text = pattern.sub(self.RAW_MASK, text)
+        return text.encode("latin-1")
+
+    def _cut(self, text):
+        """Return where the part that can be sent ends: before the first tail that could begin a secret and
+        is not inside a secret wholly in `text` (that one is masked whole)."""
+        start = max(0, len(text) - self._window)
+        spans = [match.span() for pattern in self._patterns
+                 for match in pattern.finditer(text, max(0, start - self._window))]
+        while start < len(text):
+            inside = [end for begin, end in spans if begin < start < end]
+            if inside:
+                start = max(inside)
+            elif any(_could_begin(value, text[start:]) for value in self._values):
+                return start
+            else:
+                start += 1
+        return len(text)

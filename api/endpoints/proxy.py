@@ -6,7 +6,7 @@ import time
 from django.http import StreamingHttpResponse
 from ninja import Router
 
-from connections import services
+from connections import masking, services
 from connections.errors import ConnectionUnavailable, DestinationRefused
 from connectors_site import outbound
 
@@ -71,16 +71,23 @@ def _send(request, connection, url, body):
 
 def _relay(connection, response):
     """Stream the upstream's answer; a failure mid-body can only end the stream (the status is sent)."""
+    # The masker of the credentials the call used, when the call path gives one; else the connection's.
+    masker = getattr(response, "masker", None) or services.connection_masker(connection)
+
     def body():
+        # Masked as it streams: only a chunk's tail that could begin a credential waits for the next chunk.
+        stream = masking.StreamMasker(masker)
         try:
-            yield from outbound.stream_body(response, max_bytes=proxy.max_bytes())
+            for chunk in outbound.stream_body(response, max_bytes=proxy.max_bytes()):
+                if sent := stream.feed(chunk):
+                    yield sent
         except outbound.OutboundError as error:
             logger.warning("Proxy stream ended early: %s", error)
+        if rest := stream.close():
+            yield rest
 
     answer = StreamingHttpResponse(body(), status=response.status_code, reason=response.reason or None)
     answer.proxied = True  # the third party's answer, passed on as it is (api.middleware)
-    # The masker of the credentials the call used, when the call path gives one; else the connection's.
-    masker = getattr(response, "masker", None) or services.connection_masker(connection)
     for name, value in proxy.response_headers(response, masker):
         answer[name] = value
     return answer

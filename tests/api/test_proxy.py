@@ -1,5 +1,6 @@
 """/api/v1/proxy: a program calls the API through its connection without holding the connection's secrets."""
 
+import base64
 import json
 import threading
 import tracemalloc
@@ -11,6 +12,7 @@ from api.models import PersonalAccessToken
 from auth_types.base import FORM
 from builder.models import Scope as ConnectorScope
 from connections import services
+from connections.masking import MASK
 from connections.models import Connection
 from tests.api.upstream import Upstream
 from tests.connections.conftest import BASIC_CONFIG
@@ -56,9 +58,20 @@ def test_the_call_goes_to_the_base_url_with_auth_query_body_and_allowed_headers_
     assert arrived["method"] == "POST" and arrived["path"] == "/v1/items/7" and arrived["query"] == "expand=a&x=%2B1"
     assert arrived["body"] == '{"n": 1}'
     headers = arrived["headers"]
-    assert headers["Authorization"].startswith("Basic ") and headers["Idempotency-Key"] == "k-1"
+    assert headers["Authorization"] == MASK and headers["Idempotency-Key"] == "k-1"  # it arrived; echoed masked
     assert headers["Content-Type"] == "application/json" and headers["Accept"] == "application/json"
     assert "X-Secret-Internal" not in headers and "Cookie" not in headers and "ccpat_" not in json.dumps(headers)
+
+
+
+def test_an_upstream_echoing_the_credentials_hands_back_only_masks(api, connection):
+    response = api.get(f"proxy/{connection.link_name}/items/7?pw=s3cret-pw")
+    body = body_of(response)
+    arrived = json.loads(body)
+    # The whole header value is one of the call's credentials (a server may base64-encode it whole).
+    assert arrived["headers"]["Authorization"] == MASK and arrived["query"] == f"pw={MASK}"
+    for secret in ("s3cret-pw", base64.b64encode(b"maria:s3cret-pw").decode()):
+        assert secret.encode() not in body
 
 
 def test_the_answer_keeps_rate_limit_headers_and_loses_hop_by_hop_and_credential_ones(api, connection):
@@ -200,6 +213,9 @@ def test_every_auth_type_works_through_the_proxy_at_its_real_server(request, cli
     assert connection.last_status == 200
     for secret in data.values():
         assert secret not in str(response.items())
+    body = body_of(response).decode("latin-1")
+    for secret in services.connection_masker(connection).values:
+        assert secret.encode().decode("latin-1") not in body, key
 
 
 def test_the_apis_own_error_answers_pass_unchanged(api, connection):
