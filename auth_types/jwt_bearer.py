@@ -13,14 +13,12 @@ Scopes go where the provider reads them: the request's scope parameter (RFC 7523
 assertion's scope claim (Google), or both.
 """
 
-import datetime
 import json
 
 from django import forms
 
 from . import jwt_assertions, mtls, oauth_tokens
-from .base import DIRECT, AuthError, AuthType, ConfigForm, GrantInvalid
-from .bearer import BearerAuth
+from .base import DIRECT, AuthType, ConfigForm, GrantInvalid
 from .credentials import CredentialForm
 from .forms import shown_when
 from .key_files import KeyFileField
@@ -142,7 +140,7 @@ class KeyFileCredentialForm(CredentialForm):
         return {KEY: self.cleaned_data.get(KEY) or self.stored_secrets.get(KEY, "")}
 
 
-class JWTBearer(AuthType):
+class JWTBearer(oauth_tokens.AccessTokenCredentials, AuthType):
     key = "jwt_bearer"
     name = "OAuth2 JWT Bearer"
     description = (
@@ -199,23 +197,6 @@ class JWTBearer(AuthType):
         if keep_key:
             credentials[KEY] = key_text
         return credentials
-
-    def token_identity(self, credentials):
-        return credentials.get("access_token")
-
-    def expires_at(self, credentials):
-        try:
-            return datetime.datetime.fromtimestamp(float(credentials["expires_at"]), tz=datetime.timezone.utc)
-        except (KeyError, TypeError, ValueError, OverflowError, OSError):
-            return None
-
-    def granted_scopes(self, credentials):
-        return credentials.get("scope") or ""
-
-    def auth(self, config, credentials, client=None):
-        if not credentials.get("access_token"):
-            raise AuthError("This connection holds no access token: authorize it.")
-        return BearerAuth("Bearer", credentials["access_token"])
 
     def secret_values(self, config, credentials, client=None):
         values = [credentials.get("access_token")]

@@ -6,14 +6,12 @@ the token endpoint: a table of strategies), oauth2_openapi (OpenAPI and OpenID C
 discovery), oauth_tokens (token endpoints' answers and quirks).
 """
 
-import datetime
 
 from django import forms
 
 from . import oauth2_client_auth as client_auth_strategies
 from . import oauth2_flows, oauth2_openapi, oauth2_params, oauth2_token_map, oauth_tokens
-from .base import DIRECT, REDIRECT, AuthError, AuthType, ConfigForm
-from .bearer import BearerAuth
+from .base import DIRECT, REDIRECT, AuthType, ConfigForm
 from .forms import shown_when
 from .oauth2_flows import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, pkce_challenge  # noqa: F401 (importable here)
 from .validators import ServiceURLField, auth_scheme_validator
@@ -113,7 +111,7 @@ class OAuth2ConfigForm(ConfigForm, client_auth_strategies.ClientAuthFields):
     )
 
 
-class OAuth2(AuthType):
+class OAuth2(oauth_tokens.AccessTokenCredentials, AuthType):
     key = "oauth2"
     name = "OAuth2"
     description = (
@@ -152,25 +150,11 @@ class OAuth2(AuthType):
     def can_refresh(self, config, credentials):
         return bool(credentials.get("refresh_token")) or config.get("grant_type") == CLIENT_CREDENTIALS
 
-    def token_identity(self, credentials):
-        return credentials.get("access_token")
-
     def revoke(self, config, client, credentials):
         return oauth2_flows.revoke(config, client, credentials, timeout=self.token_timeout)
 
-    def expires_at(self, credentials):
-        try:
-            return datetime.datetime.fromtimestamp(float(credentials["expires_at"]), tz=datetime.timezone.utc)
-        except (KeyError, TypeError, ValueError, OverflowError, OSError):
-            return None
-
-    def granted_scopes(self, credentials):
-        return credentials.get("scope") or ""
-
-    def auth(self, config, credentials, client=None):
-        if not credentials.get("access_token"):
-            raise AuthError("This connection holds no access token: authorize it.")
-        return BearerAuth(config.get("bearer_name") or "Bearer", credentials["access_token"])
+    def bearer_name(self, config):
+        return config.get("bearer_name") or "Bearer"
 
     def secret_values(self, config, credentials, client=None):
         values = [credentials.get(name) for name in ("access_token", "refresh_token")]

@@ -21,6 +21,7 @@ or the PKCE verifier: the caller passes the values it sent, and they are blanked
 where a provider echoes them in an error description.
 """
 
+import datetime
 import json
 import time
 from urllib.parse import parse_qsl, urlsplit
@@ -29,7 +30,8 @@ from django.conf import settings
 
 from connectors_site import outbound
 
-from .base import GrantInvalid, ProviderUnavailable
+from .base import AuthError, GrantInvalid, ProviderUnavailable
+from .bearer import BearerAuth
 from .oauth2_token_map import TokenMap, value_at
 
 DEFAULT_TIMEOUT = (5, 30)
@@ -217,3 +219,28 @@ def origin(url):
     except ValueError:
         port = ""
     return f"{parts.scheme}://{parts.hostname or ''}{port}" if parts.hostname else "the configured URL"
+
+
+class AccessTokenCredentials:
+    """What an OAuth-family type holding an access token (`access_token`, `expires_at`, `scope`) answers:
+    mixed into the types before AuthType."""
+
+    def bearer_name(self, config):
+        return "Bearer"
+
+    def token_identity(self, credentials):
+        return credentials.get("access_token")
+
+    def expires_at(self, credentials):
+        try:
+            return datetime.datetime.fromtimestamp(float(credentials["expires_at"]), tz=datetime.timezone.utc)
+        except (KeyError, TypeError, ValueError, OverflowError, OSError):
+            return None
+
+    def granted_scopes(self, credentials):
+        return credentials.get("scope") or ""
+
+    def auth(self, config, credentials, client=None):
+        if not credentials.get("access_token"):
+            raise AuthError("This connection holds no access token: authorize it.")
+        return BearerAuth(self.bearer_name(config), credentials["access_token"])
