@@ -17,7 +17,7 @@ from referencing import Registry, Resource
 
 from auth_types import registry
 
-from . import duplicate_keys
+from . import duplicate_keys, sections
 
 FORMAT = "custom-connectors.connector"
 VERSION = 1
@@ -64,7 +64,16 @@ def _schema():
         for kind in registry.all_types()
     ]
     schema["$defs"].update({f"config_{kind.key}": kind.config_schema() for kind in registry.all_types()})
+    # Settings other apps keep about a connector (builder.sections), each under its own key.
+    connector["properties"].update({section.key: section.form_class.document_schema
+                                    for section in sections.all_sections()})
     return schema
+
+
+def forget_schema():
+    """Build the schema again at its next use (a connector section was registered)."""
+    _schema.cache_clear()
+    _validator.cache_clear()
 
 
 def document_schema():

@@ -19,7 +19,7 @@ from django.forms import BaseFormSet
 
 from auth_types import registry
 
-from . import api_origins, expiry
+from . import api_origins, expiry, sections
 from .document_format import (
     FORMAT, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_PROBLEMS, SCHEMA_PATH, SECRET_IN_DOCUMENT, SECRET_NAMES, VERSION,
     DocumentInvalid, _config_schema, check_document, is_under, json_path, parse_document, read_document,
@@ -80,6 +80,7 @@ def connector_document(connector):
     for name in ("category", "documentation_url"):
         if getattr(connector, name):
             body[name] = getattr(connector, name)
+    body.update(sections.document_values(connector))  # settings other apps keep (health checks...)
     return {"format": FORMAT, "version": VERSION, "connector": body}
 
 
@@ -102,6 +103,7 @@ class PreparedConnector:
     link_name: str  # a valid link name, made unique when saved
     logo: bytes | None
     scopes: tuple  # (name, value) pairs
+    section_forms: tuple = ()  # valid builder.sections forms of the settings the document states
 
 
 def prepare_document(data, *, catalog=False):
@@ -131,10 +133,12 @@ def prepare_document(data, *, catalog=False):
     scopes = _checked_scopes(kind, delimiter, connector.get("scopes") or [], problems,
                              test.get("variables", connector.get("variables") or [])) \
         if shaped("scope_delimiter", "scopes") else ()
+    fields = {**general, "auth_type": kind.key, "config": config, "scope_delimiter": delimiter, **test, **extra}
+    section_forms = _checked_sections(connector, fields, problems, shaped)
     if shape_problems or problems:
         raise DocumentInvalid([*shape_problems, *problems])
-    fields = {**general, "auth_type": kind.key, "config": config, "scope_delimiter": delimiter, **test, **extra}
-    return PreparedConnector(fields, _link_name_base(connector.get("link_name"), general["name"]), logo, scopes)
+    return PreparedConnector(fields, _link_name_base(connector.get("link_name"), general["name"]), logo, scopes,
+                             section_forms)
 
 
 def _form_problems(form, base, left_to_admin=()):
@@ -222,6 +226,26 @@ def _checked_api_settings(connector, problems):
     return {}
 
 
+def _checked_sections(connector, fields, problems, shaped):
+    """Return the bound, valid forms of the sections the document states (builder.sections), each
+    checked against the connector the document describes (its test request...)."""
+    probe = Connector(**{name: value for name, value in fields.items() if value is not None})
+    if "test_url" not in fields:  # the API settings were refused: judge by the document's own test request
+        probe.test_url = (connector.get("test_request") or {}).get("url") or ""
+    checked = []
+    for section in sections.all_sections():
+        if section.key not in connector or not shaped(section.key):
+            continue
+        form = section.form_from_value(probe, connector[section.key])
+        if form.is_valid():
+            checked.append(form)
+            continue
+        for name, messages in form.errors.items():
+            path = f"$.connector.{section.key}{form.document_paths.get(name, '')}"
+            problems += [(path, message) for message in messages]
+    return tuple(checked)
+
+
 def _expiry_signal(connector):
     """Return the document's expiry_signal, or None when it is the default (401, no body match)."""
     codes = expiry.statuses(connector.expiry_statuses)
@@ -292,10 +316,13 @@ def connector_from_prepared(prepared, *, user, builtin_key="", ready_when_comple
     except NoFreeLinkName as error:
         raise DocumentInvalid([("$.connector.link_name", str(error))]) from None
     Scope.objects.bulk_create(Scope(connector=connector, name=name, value=value) for name, value in prepared.scopes)
+    for form in prepared.section_forms:
+        form.save(connector)
     fields = ["name", "link_name", "auth_type", *connector.config]
     fields += [name for name in ("description", "logo", "test_url", "category", "documentation_url",
                                  "expiry_body_field", "base_url", "api_origins") if getattr(connector, name)]
     fields += ["scopes"] if prepared.scopes else []
+    fields += [form.section.key for form in prepared.section_forms]
     connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.CREATED, fields=fields)
     return connector
 

@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
+from . import sections
 from .models import Connector, ConnectorChange, Stage
 from .validators import link_name_from, unique_link_name
 
@@ -49,17 +50,20 @@ def connector_create(*, form, user):
 
 
 @transaction.atomic
-def connector_save_general(*, form, user):
+def connector_save_general(*, form, user, section_forms=()):
+    """Save General and the registered sections shown with it (builder.sections), all or nothing."""
     fields = form.changed_fields()
     connector = form.save()
+    fields += sections.save(connector, section_forms)
     if fields:
         connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.GENERAL, fields=fields)
     return connector
 
 
 @transaction.atomic
-def connector_save_security(*, connector, user, auth_type, config_form, test_form):
-    """Store the chosen auth type's configuration; record which fields changed (names only)."""
+def connector_save_security(*, connector, user, auth_type, config_form, test_form, section_forms=()):
+    """Store the chosen auth type's configuration and the registered sections shown with it
+    (builder.sections), all or nothing; record which fields changed (names only)."""
     new_config, new_secrets = config_form.config(), config_form.secrets()
     if auth_type.key != connector.auth_type:
         changed = {"auth_type", *new_config, *(name for name, value in new_secrets.items() if value)}
@@ -71,9 +75,21 @@ def connector_save_security(*, connector, user, auth_type, config_form, test_for
     test_form.save(commit=False)
     connector.auth_type, connector.config, connector.secrets = auth_type.key, new_config, new_secrets
     connector.save()
+    changed |= set(sections.save(connector, section_forms))
     if changed:
         connector_record_change(connector=connector, user=user, action=ConnectorChange.Action.SECURITY,
                                 fields=changed)
+    return connector
+
+
+@transaction.atomic
+def connector_save_sections(*, connector, user, section_forms):
+    """Store registered sections' values alone (the API's settings); record which changed, as a change
+    of the step each section is shown on."""
+    for step, action in (("general", ConnectorChange.Action.GENERAL), ("security", ConnectorChange.Action.SECURITY)):
+        changed = sections.save(connector, [form for form in section_forms if form.section.step == step])
+        if changed:
+            connector_record_change(connector=connector, user=user, action=action, fields=changed)
     return connector
 
 

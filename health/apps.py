@@ -6,4 +6,8 @@ class HealthConfig(AppConfig):
     verbose_name = "Connection health"
 
     def ready(self):
-        from . import tasks  # noqa: F401  (registers the queue's tasks in every process)
+        from builder import sections
+
+        from . import forms, tasks  # noqa: F401  (tasks: registers the queue's tasks in every process)
+
+        sections.register(forms.SECTION)  # the interval on the builder's Security page

@@ -96,6 +96,17 @@ def _slot_after(pk, interval, now):
     return at if at > now else at + interval
 
 
+def reschedule(connector, now=None):
+    """Give the connector's scheduled connections their place in its interval, after it changed (checks off:
+    looked at again tomorrow, as due_checks does)."""
+    interval, now = interval_for(connector), now or timezone.now()
+    records = list(ConnectionHealth.objects.filter(connection__connector=connector).only("pk", "connection_id"))
+    for record in records:
+        record.next_check_at = _slot_after(record.connection_id, interval, now) if interval \
+            else now + datetime.timedelta(days=1)
+    ConnectionHealth.objects.bulk_update(records, ["next_check_at"], batch_size=500)
+
+
 def due_checks(now=None):
     """Put new connections in the schedule, move each due one to its next slot; return the pks to check now."""
     now = now or timezone.now()

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from auth_types import registry
-from builder import documents, services
+from builder import documents, sections, services
 from builder.document_format import DocumentInvalid
 from builder.forms import ApiSettingsForm, ConnectorCreateForm, GeneralForm, ScopeDelimiterForm, ScopeForm
 from builder.models import Connector, ConnectorChange, Scope as ConnectorScope, Stage
@@ -52,6 +52,10 @@ class ConnectorOut(Schema):
     scope_delimiter: str
     scopes: list[ScopeItem]
     ready_problems: list[str] = Field(description="What Mark as Ready would refuse; empty when it may be marked")
+    settings: dict = Field(description="Settings other parts of the application keep about the connector, as in "
+                                       "connector documents: health_check_interval (minutes between two health "
+                                       "checks, 0: off, null: the default), identity_field (the JSON field of the "
+                                       "test request's answer naming the provider account, null: none)")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -70,6 +74,10 @@ class ConnectorOut(Schema):
     @staticmethod
     def resolve_ready_problems(obj):
         return obj.ready_problems()
+
+    @staticmethod
+    def resolve_settings(obj):
+        return {section.key: section.form_class.to_document(obj) for section in sections.all_sections()}
 
 
 class ConnectorPage(Schema):
@@ -96,6 +104,8 @@ class GeneralPatch(Schema):
     name: str | None = None
     link_name: str | None = None
     description: str | None = None
+    settings: dict | None = Field(None, description="Change some of the connector's `settings` (those left out keep "
+                                                    "their values; null sets one back to its default)")
 
 
 class SecurityIn(Schema):
@@ -125,7 +135,8 @@ class ImportIn(Schema):
 
 
 def _connector(request, pk):
-    return get_object_or_404(Connector.objects.prefetch_related("scopes"), pk=pk)
+    return get_object_or_404(Connector.objects.prefetch_related("scopes").select_related(*sections.related_names()),
+                             pk=pk)
 
 
 def _refused(errors):
@@ -136,7 +147,8 @@ def _refused(errors):
 @router.get("/connectors", response={200: ConnectorPage, **ERRORS}, summary="List connectors (builders)")
 def connector_list(request, filters: Query[ConnectorFilters]):
     require(request, Scope.CONNECTORS_READ)
-    connectors = Connector.objects.defer("logo").prefetch_related("scopes").search(filters.q)
+    connectors = Connector.objects.defer("logo").prefetch_related("scopes").select_related(
+        *sections.related_names()).search(filters.q)
     if filters.stage:
         connectors = connectors.filter(stage=filters.stage)
     return page_of(request, connectors, page=filters.page, page_size=filters.page_size)
@@ -159,17 +171,38 @@ def connector_create(request, payload: ConnectorIn):
 
 
 @router.patch("/connectors/{int:pk}", response={200: ConnectorOut, **ERRORS},
-              summary="Change General: name, link name, description")
+              summary="Change General (name, link name, description) and the connector's settings")
 def connector_update_general(request, pk: int, payload: GeneralPatch):
     require(request, Scope.CONNECTORS_WRITE)
     connector = _connector(request, pk)
     data = {"name": connector.name, "link_name": connector.link_name, "description": connector.description,
-            **payload.dict(exclude_unset=True, exclude_none=True)}
+            **payload.dict(exclude_unset=True, exclude_none=True, exclude={"settings"})}
     form = GeneralForm(data, instance=connector)
-    if not form.is_valid():
-        raise _refused(form_errors(form))
-    services.connector_save_general(form=form, user=request.auth.user)
+    errors = [] if form.is_valid() else form_errors(form)
+    section_forms, errors = _settings_forms(connector, payload.settings or {}, errors)
+    if errors:
+        raise _refused(errors)
+    with transaction.atomic():
+        services.connector_save_general(form=form, user=request.auth.user)
+        services.connector_save_sections(connector=connector, user=request.auth.user, section_forms=section_forms)
     return _connector(request, pk)
+
+
+def _settings_forms(connector, settings, errors):
+    """Return the bound forms of the settings given (builder.sections) and the errors, these' added."""
+    known = {section.key: section for section in sections.all_sections()}
+    section_forms = []
+    for key, value in settings.items():
+        if key not in known:
+            errors.append({"detail": f"Unknown setting; use one of: {', '.join(sorted(known))}.",
+                           "pointer": pointer("settings", key)})
+            continue
+        form = known[key].form_from_value(connector, value)
+        if form.is_valid():
+            section_forms.append(form)
+        errors += [{"detail": str(message), "pointer": pointer("settings", key)}
+                   for messages in form.errors.values() for message in messages]
+    return section_forms, errors
 
 
 def _config_errors(form, secret_fields):

@@ -6,7 +6,7 @@ from django.utils.cache import get_conditional_response
 from django.views import View
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
-from .. import services
+from .. import sections, services
 from ..forms import ConnectorCreateForm, GeneralForm
 from ..models import Connector
 from ..steps import scope_recommendation
@@ -51,13 +51,29 @@ class GeneralView(ConnectorSectionMixin, BadRequestOnInvalidMixin, UpdateView):
     def get_object(self, queryset=None):
         return self.get_connector()
 
+    def get_context_data(self, **kwargs):
+        # Settings other apps keep about the connector and show on General (builder.sections).
+        if not hasattr(self, "section_forms"):
+            self.section_forms = sections.posted_forms(self.get_connector(), self.section)
+        return super().get_context_data(section_forms=self.section_forms, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form = self.get_form()
+        form_valid = form.is_valid()  # first: the sections see the posted values on the connector
+        self.section_forms = sections.posted_forms(self.object, self.section, request.POST)
+        if form_valid & sections.all_valid(self.section_forms):
+            return self.form_valid(form)
+        return self.form_invalid(form)
+
     def form_invalid(self, form):
         # The page around the form shows the saved connector, not the refused values.
         self._connector = Connector.objects.get(pk=self.kwargs["pk"])
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        services.connector_save_general(form=form, user=self.request.user)
+        services.connector_save_general(form=form, user=self.request.user,
+                                        section_forms=getattr(self, "section_forms", ()))
         messages.success(self.request, "General saved.")
         return redirect(self.next_step_url())
 

@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 
 from auth_types import registry
 
-from .. import services
+from .. import sections, services
 from ..forms import AuthTypeChoiceForm, ApiSettingsForm, security_form
 from ..models import SECRETS_LOST
 from .mixins import ConnectorSectionMixin
@@ -40,7 +40,7 @@ class SecurityView(AuthPanelMixin, ConnectorSectionMixin, TemplateView):
     section = "security"
     template_name = "builder/connector_security.html"
 
-    def get_context_data(self, choice_form=None, config_form=None, test_form=None, **kwargs):
+    def get_context_data(self, choice_form=None, config_form=None, test_form=None, section_forms=None, **kwargs):
         connector = self.get_connector()
         choice_form = choice_form or AuthTypeChoiceForm(initial={"auth_type": connector.auth_type}, connector=connector)
         auth_type = chosen_type(choice_form)
@@ -49,6 +49,8 @@ class SecurityView(AuthPanelMixin, ConnectorSectionMixin, TemplateView):
             choice_form=choice_form,
             active_form=context["panel"]["form"] if context["panel"] else None,
             test_form=test_form or ApiSettingsForm(instance=connector),
+            # Settings other apps keep about the connector (builder.sections): health checks, account identity.
+            section_forms=section_forms if section_forms is not None else sections.posted_forms(connector, self.section),
             panel_url=reverse("builder:security_panel", args=[connector.pk, "__key__"]),
             secrets_lost_message=SECRETS_LOST,
             **context,
@@ -61,21 +63,28 @@ class SecurityView(AuthPanelMixin, ConnectorSectionMixin, TemplateView):
         test_form = ApiSettingsForm(request.POST, instance=connector)
         if request.POST.get("action") == "switch":
             # Without the page's script: show the newly chosen type's fields (nothing is saved).
-            return self.render_to_response(self.get_context_data(choice_form=choice_form, test_form=test_form))
+            return self.render_to_response(self.get_context_data(
+                choice_form=choice_form, test_form=test_form,
+                section_forms=sections.posted_forms(connector, self.section, request.POST, bind=False)))
         config_form = None
+        # The API settings first: they put the posted test request on the connector, which sections may need.
+        test_valid = test_form.is_valid()
+        section_forms = sections.posted_forms(connector, self.section, request.POST)
+        sections_valid = sections.all_valid(section_forms)
         if choice_form.is_valid():
             auth_type = registry.get(choice_form.cleaned_data["auth_type"])
             config_form = security_form(connector, auth_type, request.POST, request.FILES)
-            if config_form.is_valid() & test_form.is_valid():
+            if config_form.is_valid() & test_valid & sections_valid:
                 services.connector_save_security(
                     connector=connector, user=request.user, auth_type=auth_type,
-                    config_form=config_form, test_form=test_form,
+                    config_form=config_form, test_form=test_form, section_forms=section_forms,
                 )
                 messages.success(request, "Authentication parameters saved.")
                 return redirect(self.next_step_url())
         # Refused: the page shows the stored connector around the posted values.
         connector.refresh_from_db()
-        context = self.get_context_data(choice_form=choice_form, config_form=config_form, test_form=test_form)
+        context = self.get_context_data(choice_form=choice_form, config_form=config_form, test_form=test_form,
+                                        section_forms=section_forms)
         return self.render_to_response(context, status=400)
 
 

@@ -34,8 +34,9 @@ def _form_items(form):
 
 
 def error_items(*forms_):
-    """Return (field id or None, message) for every problem of the given forms and formsets."""
-    return [item for form in forms_ if form is not None for item in _form_items(form)]
+    """Return (field id or None, message) for every problem of the given forms and formsets (or lists of them)."""
+    flat = [item for form in forms_ for item in (form if isinstance(form, (list, tuple)) else [form])]
+    return [item for form in flat if form is not None for item in _form_items(form)]
 
 
 @register.inclusion_tag("_error_summary.html")
