@@ -133,7 +133,7 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     during the call (here or by another worker) included: mask anything shown of the response
     with it (status line, headers, body), never with a masker made before the call.
 
-    `record_usage=False` (health checks, which keep their own results) leaves the connection's
+    `record_usage=False` (tests and health checks, which keep their own results) leaves the connection's
     last-used figures and its "Called the API" activity untouched; the call's latency is counted
     either way (connections.latency).
     """
@@ -293,7 +293,9 @@ def _run_test(connection, user):
     if not connector.test_url:
         connection_auth(connection)  # still refuse a disabled or undecryptable connection
         return TestResult(True, "Saved. This connector defines no test request, so the values were not checked.")
-    response = connection_request(connection, connector.test_method, connector.test_url, user=user)
+    # Recorded once, as the test (last test, a "Tested" line), not also as a call ("Called the API").
+    response = connection_request(connection, connector.test_method, connector.test_url, user=user,
+                                  record_usage=False)
     summary = response.masker.text(f"{connector.test_method} {_without_query(connector.test_url)} answered "
                                    f"{response.status_code} {response.reason or ''}".strip())
     if response.status_code < 400:

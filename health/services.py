@@ -65,6 +65,18 @@ def health_of(connection):
     return Health.CONNECTED
 
 
+def told_by_status(connection):
+    """Return the health the connection's status badge already tells (connections/_status.html), or None
+    when it tells none (a connection whose values must be entered again)."""
+    if not connection.enabled:
+        return Health.DISABLED
+    if connection.needs_reconfiguration:
+        return None
+    return {Connection.Status.CONNECTED: Health.CONNECTED, Connection.Status.FAILING: Health.DEGRADED,
+            Connection.Status.REVOKED: Health.REVOKED, Connection.Status.PENDING: Health.NEEDS_REAUTHORIZATION,
+            Connection.Status.NEEDS_REAUTHORIZATION: Health.NEEDS_REAUTHORIZATION}.get(connection.status)
+
+
 def needs_attention(connections):
     """Filter a Connection queryset to those Needs reauthorization or Degraded."""
     return connections.filter(enabled=True).filter(

@@ -15,8 +15,11 @@ BADGE_CSS = {
 
 @register.inclusion_tag("health/_badge.html")
 def health_badge(connection):
+    """The health badge beside a connection's status badge, when it tells something the status does not
+    (Degraded while the status still says Connected, say); a second "Connected" would only repeat it."""
     health = services.health_of(connection)
-    return {"health": health, "css": BADGE_CSS[health]}
+    told = services.told_by_status(connection)
+    return {"health": health, "css": BADGE_CSS[health], "shown": told is not None and health != told}
 
 
 @register.inclusion_tag("health/_connection_health.html")

@@ -65,10 +65,9 @@ def test_badges_and_the_needs_attention_filter(client, end_user, checked_connect
     client.force_login(end_user)
 
     listed = client.get(reverse("connections:list")).content.decode()
-    badges = dict(re.findall(r'<div class="fw-semibold">([^<]+)</div>.*?data-testid="health-badge"[^>]*>([^<]+)<',
-                             listed, re.S))
-    assert badges == {"Healthy one": "Connected", "Degraded one": "Degraded",
-                      "Reauthorize one": "Needs reauthorization", "Disabled one": "Disabled"}
+    assert badges_of(listed) == {
+        "Healthy one": ["Connected"], "Degraded one": ["Connected", "Degraded"],
+        "Reauthorize one": ["Needs reauthorization"], "Disabled one": ["Disabled"]}
 
     page = client.get(reverse("connections:list"), {"attention": "1"}).content.decode()
     attention = page[page.index('<div class="list-group'):]
@@ -78,7 +77,42 @@ def test_badges_and_the_needs_attention_filter(client, end_user, checked_connect
 
     home = client.get(reverse("microservices")).content.decode()
     assert re.search(r'data-testid="needs-attention">Needs attention \(2\)<', home)
-    assert home.count('data-testid="health-badge"') == 3
+    assert home.count('data-testid="health-badge"') == 1  # only the one that says more than its status
+    assert badges_of(home)["Degraded one"] == ["Connected", "Degraded"]
+
+
+def badges_of(html):
+    """Return each listed connection's badges (status, then health when shown), by connection name."""
+    badges = {}
+    for link in html.split("</a>"):  # each listed connection is one link
+        name = re.search(r'<div class="fw-semibold[^"]*">([^<]+)</div>', link)
+        if name:
+            badges[name[1]] = re.findall(
+                r'<span class="badge [^"]*" data-testid="(?:connection-status|health-badge)"[^>]*>([^<]+)<', link)
+    return badges
+
+
+def test_the_health_badge_shows_only_what_the_status_does_not_say(client, end_user, checked_connection):
+    """A status badge "Connected" and a health badge "Connected" side by side say one thing twice."""
+    from health.templatetags.health import health_badge
+
+    connection = checked_connection("/bearer", name="Fine")
+    services.check(connection)
+    assert not health_badge(connection)["shown"]  # Connected, as its status says
+    failing = checked_connection("/status/503", name="Flaky")
+    services.check(failing)
+    failing = Connection.objects.get(pk=failing.pk)
+    assert failing.status == Connection.Status.CONNECTED and health_badge(failing)["shown"]  # Degraded: news
+    for status in (Connection.Status.NEEDS_REAUTHORIZATION, Connection.Status.REVOKED, Connection.Status.PENDING,
+                   Connection.Status.FAILING):
+        Connection.objects.filter(pk=failing.pk).update(status=status)
+        assert not health_badge(Connection.objects.get(pk=failing.pk))["shown"], status
+    Connection.objects.filter(pk=failing.pk).update(status=Connection.Status.CONNECTED, enabled=False)
+    assert not health_badge(Connection.objects.get(pk=failing.pk))["shown"]  # "Disabled" once
+
+    client.force_login(end_user)
+    page = client.get(reverse("connections:detail", args=[connection.link_name])).content.decode()
+    assert page.count(">Connected</span>") == 2  # the status in the header, the state of the Health section
 
 
 def test_no_needs_attention_link_when_all_is_well(client, end_user, checked_connection):
