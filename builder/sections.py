@@ -141,10 +141,6 @@ def all_sections():
     return list(_sections.values())
 
 
-def get(key):
-    return _sections[key]
-
-
 def related_names():
     """Return the relations to select along with connectors whose sections' values are shown."""
     return [section.related for section in _sections.values() if section.related]

@@ -50,7 +50,7 @@ class SecurityView(AuthPanelMixin, ConnectorSectionMixin, TemplateView):
             active_form=context["panel"]["form"] if context["panel"] else None,
             test_form=test_form or ApiSettingsForm(instance=connector),
             # Settings other apps keep about the connector (builder.sections): health checks, account identity.
-            section_forms=section_forms if section_forms is not None else sections.posted_forms(connector, self.section),
+            section_forms=sections.posted_forms(connector, self.section) if section_forms is None else section_forms,
             panel_url=reverse("builder:security_panel", args=[connector.pk, "__key__"]),
             secrets_lost_message=SECRETS_LOST,
             **context,
