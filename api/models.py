@@ -124,8 +124,9 @@ class ConnectLink(models.Model):
     """A single-use link that takes the signed-in user who opens it to a connector's Add Connection.
 
     Made by a program (POST /api/v1/connect-links) for one of its users; the program polls it for
-    the result. Only a digest of the secret in its URL is kept. The first signed-in user to open it
-    claims it; it is void 30 minutes after it was made, and used up once a connection is made.
+    the result, or learns it by webhook (connect_link.completed, connect_link.expired). Only a digest of
+    the secret in its URL is kept. The first signed-in user to open it claims it; it is void 30 minutes
+    after it was made, and used up once its opener makes (or reauthorizes) a connection to its connector.
     """
 
     LIFETIME = datetime.timedelta(minutes=30)
@@ -149,6 +150,8 @@ class ConnectLink(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     connection = models.ForeignKey("connections.Connection", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # When the result became final (connected, or expired without one) and was announced: once per link.
+    settled_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -174,21 +177,36 @@ class ConnectLink(models.Model):
         return timezone.now() >= self.expires_at
 
     def result(self):
-        """Return the link's status, finding the connection its opener made since opening it."""
-        if self.connection_id is None and self.opened_by_id:
-            from connections.models import Connection
-
-            made = (Connection.objects.filter(owner_id=self.opened_by_id, connector_id=self.connector_id,
-                                              created_at__gte=self.opened_at, created_at__lt=self.expires_at)
-                    .exclude(status=Connection.Status.PENDING).order_by("created_at").first())
-            if made is not None:
-                ConnectLink.objects.filter(pk=self.pk, connection__isnull=True).update(connection=made)
-                self.connection = made
+        """Return the link's status."""
         if self.connection_id:
             return self.Status.CONNECTED
         if self.is_expired:
             return self.Status.EXPIRED
         return self.Status.OPENED if self.opened_by_id else self.Status.PENDING
+
+    @classmethod
+    def settle_connected(cls, connection, now=None):
+        """`connection` was made or (re)authorized by its owner: each link that owner opened for its connector
+        and that is still open now has it as its result. Return those links (each settled once only)."""
+        now = now or timezone.now()
+        links = []
+        for link in cls.objects.filter(opened_by_id=connection.owner_id, connector_id=connection.connector_id,
+                                       settled_at__isnull=True, opened_at__lte=now, expires_at__gt=now):
+            if cls.objects.filter(pk=link.pk, settled_at__isnull=True).update(connection=connection, settled_at=now):
+                link.connection, link.settled_at = connection, now
+                links.append(link)
+        return links
+
+    @classmethod
+    def settle_expired(cls, now=None, *, limit=1000):
+        """Settle the links that expired without a connection; return them (each settled once only)."""
+        now = now or timezone.now()
+        links = []
+        for link in cls.objects.filter(settled_at__isnull=True, connection__isnull=True, expires_at__lte=now)[:limit]:
+            if cls.objects.filter(pk=link.pk, settled_at__isnull=True).update(settled_at=now):
+                link.settled_at = now
+                links.append(link)
+        return links
 
 
 class RateWindow(models.Model):

@@ -16,6 +16,8 @@ EVENT_TYPES = [
     ("connection.refresh_failed", "A token refresh failed"),
     ("connection.health_changed", "A connection's health changed"),
     ("connector.ready", "A connector was marked as Ready"),
+    ("connect_link.completed", "A connect link's user made (or reauthorized) a connection"),
+    ("connect_link.expired", "A connect link expired without a connection"),
 ]
 TEST_EVENT = "webhook.test"
 

@@ -3,6 +3,8 @@
 from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
+from api.models import ConnectLink
+from api.signals import connect_link_settled
 from builder.models import ConnectorChange
 from connections.models import Connection, ConnectionEvent
 from health.services import health_changed, health_of
@@ -57,3 +59,12 @@ def on_health_changed(sender, connection, before, after, **kwargs):
 def on_connector_change(sender, instance, created, **kwargs):
     if created and instance.action == ConnectorChange.Action.READY:
         emit("connector.ready", {"connector": connector_data(instance.connector)})
+
+
+@receiver(connect_link_settled, dispatch_uid="webhooks-connect-link-settled")
+def on_connect_link_settled(sender, link, **kwargs):
+    """What polling the link answers (its id, status and connection), once its result is final."""
+    from api.endpoints.connect_links import link_result
+
+    completed = link.result() == ConnectLink.Status.CONNECTED
+    emit("connect_link.completed" if completed else "connect_link.expired", link_result(link))

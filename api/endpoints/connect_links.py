@@ -1,11 +1,14 @@
-"""Connect links: a program hands one of its users a link to add a connection, then polls for the result."""
+"""Connect links: a program hands one of its users a link to add a connection, then polls for the result
+(or receives it by webhook: connect_link.completed, connect_link.expired)."""
 
 import datetime
+import json
 import uuid
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
+from ninja.responses import NinjaJSONEncoder
 
 from builder.models import Connector, Stage
 
@@ -51,6 +54,11 @@ def _out(link, **extra):
             "connection": connection and {"link_name": connection.link_name, "name": connection.name,
                                           "status": connection.status, "health": health_of(connection)},
             **extra}
+
+
+def link_result(link):
+    """What polling `link` answers, as JSON-ready data (webhooks send the same, to the character)."""
+    return json.loads(json.dumps(ConnectLinkOut.model_validate(_out(link)), cls=NinjaJSONEncoder))
 
 
 @router.post("/connect-links", response={201: ConnectLinkCreated, **ERRORS}, summary="Make a connect link")

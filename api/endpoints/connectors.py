@@ -7,14 +7,18 @@ import datetime
 import json
 import re
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from django.urls import reverse
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from auth_types import registry
 from builder import documents, sections, services
 from builder.document_format import DocumentInvalid
 from builder.forms import ApiSettingsForm, ConnectorCreateForm, GeneralForm, ScopeDelimiterForm, ScopeForm
+from builder.logo import logo_thumbnail
 from builder.models import Connector, ConnectorChange, Scope as ConnectorScope, Stage
 
 from ..authentication import require
@@ -56,6 +60,7 @@ class ConnectorOut(Schema):
                                        "connector documents: health_check_interval (minutes between two health "
                                        "checks, 0: off, null: the default), identity_field (the JSON field of the "
                                        "test request's answer naming the provider account, null: none)")
+    logo_url: str | None = Field(description="The logo (a 256×256 PNG; GET it with the token); null when none")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -78,6 +83,10 @@ class ConnectorOut(Schema):
     @staticmethod
     def resolve_settings(obj):
         return {section.key: section.form_class.to_document(obj) for section in sections.all_sections()}
+
+    @staticmethod
+    def resolve_logo_url(obj, context):
+        return logo_url(context["request"], obj)
 
 
 class ConnectorPage(Schema):
@@ -351,3 +360,68 @@ def connector_delete(request, pk: int):
                            "connector; they must be deleted first.")
     connector.delete()
     return Status(204, None)
+
+
+# The logo: upload (or replace), remove, download. The builder's pipeline checks and re-encodes each
+# upload (builder.logo: PNG, JPEG or WebP only, 1 MB, 4096×4096 pixels, decompression bombs refused).
+
+LOGO_STATUS = {"too_large": 413, "invalid_format": 415, "invalid_extension": 415}
+
+
+def logo_url(request, connector):
+    """The API's URL of the connector's logo, versioned by its content; None when it has none."""
+    if not connector.logo_hash:
+        return None
+    path = reverse("api-v1:connector_logo", kwargs={"pk": connector.pk})
+    return request.build_absolute_uri(f"{path}?v={connector.logo_hash[:12]}")
+
+
+@router.post("/connectors/{int:pk}/logo", response={200: ConnectorOut, **error_responses(413, 415)},
+            summary="Upload or replace the logo (multipart/form-data, field `file`)")
+def connector_logo_upload(request, pk: int, file: File[UploadedFile] = None):
+    """PNG, JPEG or WebP, at most 1 MB and 4096×4096 pixels; stored as a 256×256 PNG without metadata.
+    A file too large is refused with 413, one of another type (or not an image) with 415, too many pixels
+    or a decompression bomb with 400."""
+    require(request, Scope.CONNECTORS_WRITE)
+    connector = _connector(request, pk)
+    if file is None:
+        raise Problem(400, "Send the logo as the multipart/form-data field `file`.",
+                      errors=[{"detail": "Choose a logo file.", "pointer": pointer("file")}])
+    try:
+        png = logo_thumbnail(file)
+    except ValidationError as error:
+        detail = " ".join(error.messages)
+        raise Problem(LOGO_STATUS.get(error.code, 400), detail,
+                      errors=[{"detail": detail, "pointer": pointer("file")}]) from None
+    with transaction.atomic():
+        connector.set_logo(png)
+        connector.save(update_fields=["logo", "logo_hash", "updated_at"])
+        services.connector_record_change(connector=connector, user=request.auth.user,
+                                         action=ConnectorChange.Action.GENERAL, fields=["logo"])
+    return _connector(request, pk)
+
+
+@router.delete("/connectors/{int:pk}/logo", response={200: ConnectorOut, **ERRORS}, summary="Remove the logo")
+def connector_logo_remove(request, pk: int):
+    require(request, Scope.CONNECTORS_WRITE)
+    connector = _connector(request, pk)
+    if connector.logo_hash:
+        with transaction.atomic():
+            connector.set_logo(None)
+            connector.save(update_fields=["logo", "logo_hash", "updated_at"])
+            services.connector_record_change(connector=connector, user=request.auth.user,
+                                             action=ConnectorChange.Action.GENERAL, fields=["logo"])
+    return _connector(request, pk)
+
+
+@router.get("/connectors/{int:pk}/logo", response=ERRORS, url_name="connector_logo", summary="Download the logo",
+            openapi_extra={"responses": {200: {"description": "The logo, a 256×256 PNG", "content": {
+                "image/png": {"schema": {"type": "string", "format": "binary"}}}}}})
+def connector_logo_read(request, pk: int):
+    require(request, Scope.CONNECTORS_READ)
+    connector = get_object_or_404(Connector.objects.only("logo", "logo_hash"), pk=pk, logo__isnull=False)
+    response = HttpResponse(bytes(connector.logo), content_type="image/png")
+    response["ETag"] = f'"{connector.logo_hash}"'
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
