@@ -171,3 +171,19 @@ def test_a_catalog_file_states_the_interval_of_its_built_in(tmp_path):
     assert HealthPolicy.objects.get(connector=builtin).interval_minutes == 30
     assert builtin.changes.latest("pk").fields == ["health_check_interval"]
     assert Connector.objects.get(pk=builtin.pk).builtin_key == "checked"  # still the catalog's own
+
+
+@pytest.mark.parametrize("minutes, refused", [("3", "Use 0 to turn checks off"), ("30", None)])
+def test_django_admin_refuses_what_the_page_refuses(client, make_user, connector, make_connector, minutes, refused):
+    client.force_login(make_user("root", staff=True, superuser=True))
+    response = client.post(reverse("admin:health_healthpolicy_add"),
+                           {"connector": connector.pk, "interval_minutes": minutes})
+    if refused:
+        assert response.status_code == 200 and refused in response.content.decode()
+        assert not HealthPolicy.objects.exists()
+    else:
+        assert response.status_code == 302 and HealthPolicy.objects.get().interval_minutes == 30
+    untested = make_connector("Untested")
+    response = client.post(reverse("admin:health_healthpolicy_add"),
+                           {"connector": untested.pk, "interval_minutes": "60"})
+    assert response.status_code == 200 and "no test request" in response.content.decode()
