@@ -115,6 +115,10 @@ def connector_update(connector, prepared):
     scopes = list(connector.scopes.values_list("name", "value").order_by("pk"))
     if scopes != list(prepared.scopes):
         changed.append("scopes")
+    # Settings other apps keep (builder.sections) that the file states, judged against the updated connector.
+    section_forms = [form.section.form(connector, form.data) for form in prepared.section_forms]
+    section_forms = [form for form in section_forms if form.is_valid() and form.has_changed()]
+    changed += [form.section.key for form in section_forms]
     stage = Stage.DRAFT if connector.ready_problems() else Stage.READY
     if connector.stage != stage:
         connector.stage = stage
@@ -126,8 +130,12 @@ def connector_update(connector, prepared):
         connector.scopes.all().delete()
         Scope.objects.bulk_create(Scope(connector=connector, name=name, value=value)
                                   for name, value in prepared.scopes)
+    for form in section_forms:
+        form.save(connector)
     # A built-in that now needs a secret goes back to Draft: a Security change, not "Marked as Ready".
-    sections = {**SECTION_OF, "stage": SECTION_OF["stage"] if stage == Stage.READY else SECTION_OF["config"]}
+    sections = {**SECTION_OF, "stage": SECTION_OF["stage"] if stage == Stage.READY else SECTION_OF["config"],
+                **{form.section.key: SECTION_OF["name" if form.section.step == "general" else "config"]
+                   for form in section_forms}}
     # Recorded directly: connector_record_change() takes any change after CREATED for an admin's
     # edit, which turns the built-in into a custom connector; this one is the catalog's own.
     ConnectorChange.objects.bulk_create(

@@ -1,10 +1,31 @@
+from django import forms
 from django.contrib import admin
 
+from .forms import validate_interval
 from .models import ConnectionHealth, HealthCheck, HealthPolicy
+
+
+class HealthPolicyForm(forms.ModelForm):
+    """The builder's rules (Security → Health checks): bounds, and off without a test request."""
+
+    class Meta:
+        model = HealthPolicy
+        fields = ["connector", "interval_minutes"]
+
+    def clean(self):
+        cleaned = super().clean()
+        connector, minutes = cleaned.get("connector"), cleaned.get("interval_minutes")
+        if connector is not None and minutes is not None:
+            try:
+                validate_interval(minutes, connector)
+            except forms.ValidationError as error:
+                self.add_error("interval_minutes", error)
+        return cleaned
 
 
 @admin.register(HealthPolicy)
 class HealthPolicyAdmin(admin.ModelAdmin):
+    form = HealthPolicyForm
     list_display = ["connector", "interval_minutes"]
     autocomplete_fields = ["connector"]
 

@@ -15,6 +15,14 @@ NO_TEST_REQUEST = ("This connector has no test request, so there is nothing to c
                    "or give a test request.")
 
 
+def validate_interval(minutes, connector):
+    """Refuse an interval out of bounds, or any but 0 (off) for a connector without a test request."""
+    if minutes != 0 and not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise forms.ValidationError(BOUNDS, code="out_of_bounds")
+    if minutes and not connector.test_url:
+        raise forms.ValidationError(NO_TEST_REQUEST, code="no_test_request")
+
+
 class HealthCheckForm(sections.SectionForm):
     minutes = forms.IntegerField(label="Check each connection every (minutes)", required=False,
                                  widget=forms.NumberInput(attrs={"min": 0, "max": MAX_MINUTES}))
@@ -42,12 +50,8 @@ class HealthCheckForm(sections.SectionForm):
 
     def clean_minutes(self):
         minutes = self.cleaned_data["minutes"]
-        if minutes is None:
-            return None
-        if minutes != 0 and not MIN_MINUTES <= minutes <= MAX_MINUTES:
-            raise forms.ValidationError(BOUNDS, code="out_of_bounds")
-        if minutes and not self.connector.test_url:
-            raise forms.ValidationError(NO_TEST_REQUEST, code="no_test_request")
+        if minutes is not None:
+            validate_interval(minutes, self.connector)
         return minutes
 
     def save(self, connector):

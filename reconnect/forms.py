@@ -27,6 +27,12 @@ def validate_path(path):
         raise forms.ValidationError(NOT_A_PATH, code="invalid_field_path")
 
 
+def validate_identity_field(path, connector):
+    validate_path(path)
+    if not connector.test_url:
+        raise forms.ValidationError(NO_TEST_REQUEST, code="no_test_request")
+
+
 class IdentityFieldForm(sections.SectionForm):
     path = forms.CharField(
         label="Account identity field", required=False, max_length=MAX_LENGTH,
@@ -48,11 +54,8 @@ class IdentityFieldForm(sections.SectionForm):
 
     def clean_path(self):
         path = self.cleaned_data["path"]
-        if not path:
-            return ""
-        validate_path(path)
-        if not self.connector.test_url:
-            raise forms.ValidationError(NO_TEST_REQUEST, code="no_test_request")
+        if path:
+            validate_identity_field(path, self.connector)
         return path
 
     def save(self, connector):

@@ -30,6 +30,8 @@ def connection_health(connection):
     passed = sum(1 for check in checks if check.ok)
     return {
         "connection": connection, "health": health, "css": BADGE_CSS[health], "record": record,
+        # The page's header shows the status badge: a second badge saying the same would only repeat it.
+        "repeats_status": health == services.told_by_status(connection),
         "checks": checks, "passed": passed, "bars": chart.bars(checks), "width": chart.WIDTH, "height": chart.HEIGHT,
         "last": checks[-1] if checks else None,
         "checked": bool(services.interval_for(connection.connector)),

@@ -148,3 +148,42 @@ def test_an_imported_interval_needs_a_test_request(builder_user):
     assert "no test request" in dict(refused.value.problems)["$.connector.health_check_interval"]
     connector = import_document(document("bearer", health_check_interval=0), user=builder_user)
     assert HealthPolicy.objects.get(connector=connector).interval_minutes == 0
+
+
+def test_a_catalog_file_states_the_interval_of_its_built_in(tmp_path):
+    import json
+
+    from builder.catalog import load_builtin_connectors
+    from tests.builder.test_catalog_loader import entry
+
+    def write(minutes):
+        doc = entry("basic", {}, name="Checked Service", test_request={"method": "GET", "url": TEST_URL},
+                    health_check_interval=minutes)
+        (tmp_path / "checked.json").write_text(json.dumps(doc))
+
+    write(120)
+    assert str(load_builtin_connectors(tmp_path)) == "installed 1, updated 0, unchanged 0"
+    builtin = Connector.objects.get(builtin_key="checked")
+    assert HealthPolicy.objects.get(connector=builtin).interval_minutes == 120
+    assert str(load_builtin_connectors(tmp_path)) == "installed 0, updated 0, unchanged 1"
+    write(30)
+    assert str(load_builtin_connectors(tmp_path)) == "installed 0, updated 1, unchanged 0"
+    assert HealthPolicy.objects.get(connector=builtin).interval_minutes == 30
+    assert builtin.changes.latest("pk").fields == ["health_check_interval"]
+    assert Connector.objects.get(pk=builtin.pk).builtin_key == "checked"  # still the catalog's own
+
+
+@pytest.mark.parametrize("minutes, refused", [("3", "Use 0 to turn checks off"), ("30", None)])
+def test_django_admin_refuses_what_the_page_refuses(client, make_user, connector, make_connector, minutes, refused):
+    client.force_login(make_user("root", staff=True, superuser=True))
+    response = client.post(reverse("admin:health_healthpolicy_add"),
+                           {"connector": connector.pk, "interval_minutes": minutes})
+    if refused:
+        assert response.status_code == 200 and refused in response.content.decode()
+        assert not HealthPolicy.objects.exists()
+    else:
+        assert response.status_code == 302 and HealthPolicy.objects.get().interval_minutes == 30
+    untested = make_connector("Untested")
+    response = client.post(reverse("admin:health_healthpolicy_add"),
+                           {"connector": untested.pk, "interval_minutes": "60"})
+    assert response.status_code == 200 and "no test request" in response.content.decode()

@@ -112,7 +112,8 @@ def test_the_health_badge_shows_only_what_the_status_does_not_say(client, end_us
 
     client.force_login(end_user)
     page = client.get(reverse("connections:detail", args=[connection.link_name])).content.decode()
-    assert page.count(">Connected</span>") == 2  # the status in the header, the state of the Health section
+    assert page.count('<span class="badge text-bg-success"') == 1  # the status; the Health section says it plainly
+    assert re.search(r'<span class="text-body-secondary" data-testid="health-state">Connected<', page)
 
 
 def test_no_needs_attention_link_when_all_is_well(client, end_user, checked_connection):

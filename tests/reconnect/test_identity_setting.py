@@ -115,3 +115,17 @@ def test_an_imported_identity_field_needs_a_test_request(builder_user):
     with pytest.raises(DocumentInvalid) as refused:
         import_document(document("bearer", identity_field="id"), user=builder_user)
     assert "give a test request first" in dict(refused.value.problems)["$.connector.identity_field"]
+
+
+@pytest.mark.parametrize("path, refused", [("$.id", "without the leading $"), ("user.id", None)])
+def test_django_admin_refuses_what_the_page_refuses(client, make_user, connector, make_connector, path, refused):
+    client.force_login(make_user("root", staff=True, superuser=True))
+    response = client.post(reverse("admin:reconnect_identityfield_add"), {"connector": connector.pk, "path": path})
+    if refused:
+        assert response.status_code == 200 and refused in response.content.decode()
+        assert not IdentityField.objects.exists()
+    else:
+        assert response.status_code == 302 and IdentityField.objects.get().path == "user.id"
+    untested = make_connector("Untested")
+    response = client.post(reverse("admin:reconnect_identityfield_add"), {"connector": untested.pk, "path": "id"})
+    assert response.status_code == 200 and "give a test request first" in response.content.decode()
