@@ -6,6 +6,7 @@ import datetime
 import functools
 import hashlib
 import logging
+import pickle
 import threading
 import time
 from dataclasses import dataclass
@@ -215,13 +216,17 @@ class _Plans:
 
 def _version(connection):
     """Return the digest of everything a _CallPlan is made from: the connector's settings and secrets, the
-    connection's secrets and values. repr() of this JSON data is exact and about ten times faster than a
+    connection's secrets and values. A pickle of this JSON data is exact and several times faster than a
     sorted json.dumps (two equal dicts built in another key order only make one more plan)."""
     connector = connection.connector
-    text = repr((connector.pk, connector.auth_type, connector.config, connector.scope_delimiter,
-                 connector.variables, connector.base_url, connector.test_url, connector.api_origins,
-                 connector.other_hosts, connector.secrets, connection.pk, connection.secrets, connection.variables))
-    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+    parts = (connector.pk, connector.auth_type, connector.config, connector.scope_delimiter, connector.variables,
+             connector.base_url, connector.test_url, connector.api_origins, connector.other_hosts, connector.secrets,
+             connection.pk, connection.secrets, connection.variables)
+    try:
+        data = pickle.dumps(parts, protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError):  # not JSON data after all: slower, as exact
+        data = repr(parts).encode()
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 _plans = _Plans()
