@@ -83,19 +83,31 @@ def base_url(connector, values=None):
 
 def api_origins(connector, values=None):
     """Return the origins the connector's credentials may be sent to: the Base URL's, then the listed ones."""
-    base = base_url(connector, values)
+    return origins_of(connector, base_url(connector, values))
+
+
+def origins_of(connector, base):
+    """Return the API origins of the connector whose Base URL (its variables filled in) is `base`."""
     found = [origin(base)] if base else []
     return list(dict.fromkeys(found + list(connector.api_origins or [])))
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def resolve(connector, url, values=None):
     """Return url as an absolute URL: a path (or a URL without scheme) is taken relative to the Base URL."""
+    return absolute(url, lambda: base_url(connector, values))
+
+
+def absolute(url, base):
+    """Return url as an absolute URL, a path taken relative to the Base URL `base()` returns (called only then)."""
     url = (url or "").strip()
-    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url):
+    if _SCHEME.match(url):
         return url
     if url.startswith("//"):
         raise NotAnApiUrl("Give a full URL (https://...) or a path relative to the connector's Base URL.")
-    base = base_url(connector, values)
+    base = base()
     if not base:
         raise NotAnApiUrl("This connector has no Base URL: give a full URL (https://...).")
     return base.rstrip("/") + "/" + url.lstrip("/")
@@ -103,11 +115,16 @@ def resolve(connector, url, values=None):
 
 def is_api_url(connector, url, values=None):
     """Return whether url is on one of the connector's API origins (a connection's, with its `values`)."""
+    return matches(api_origins(connector, values), url)
+
+
+def matches(origins, url):
+    """Return whether url is on one of `origins` (api_origins' answer)."""
     found = origin(url)
     if not found:
         return False
     scheme, _, host = found.partition("://")
-    for allowed in api_origins(connector, values):
+    for allowed in origins:
         if allowed == found:
             return True
         allowed_scheme, _, allowed_host = allowed.partition("://")

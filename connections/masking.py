@@ -9,9 +9,12 @@ import re
 import threading
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
+from requests.structures import CaseInsensitiveDict
+
 MASK = "••••••••"
 # A type names its own credential-bearing headers (sensitive_names), e.g. AWS's X-Amz-Security-Token.
 ALWAYS_SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
+AUTHORIZATION_HEADERS = frozenset({"authorization", "proxy-authorization"})
 
 
 class Masker:
@@ -47,18 +50,29 @@ class Masker:
         """Return the credentials `request` (a requests.PreparedRequest) carried that this masker does not know:
         a one-word Authorization credential and the whole header (a server may base64-encode it), the values
         of sensitive headers and query parameters."""
+        headers = request.headers or {}
+        if not isinstance(headers, CaseInsensitiveDict):
+            headers = CaseInsensitiveDict(headers)
         found = []
-        for name, value in (request.headers or {}).items():
-            lowered = name.lower()
-            if lowered in {"authorization", "proxy-authorization"}:
+        for name in AUTHORIZATION_HEADERS:
+            value = headers.get(name)
+            if value is not None:
                 words = str(value).split()
                 if 1 <= len(words) <= 2:  # "<scheme> <credential>" or a bare credential; not OAuth1's k="v", ...
                     found += [words[-1], str(value)]
-            elif lowered in self.names:
+        for name in self._header_names:
+            value = headers.get(name)
+            if value is not None:
                 found.append(str(value))
-        query = urlsplit(request.url or "").query
-        found += [value for name, value in parse_qsl(query, keep_blank_values=True) if name.lower() in self.names]
+        query = urlsplit(request.url or "").query if self.names else ""
+        if query:
+            found += [value for name, value in parse_qsl(query, keep_blank_values=True) if name.lower() in self.names]
         return [value for value in found if len(value) >= 4 and value not in self.values]
+
+    @functools.cached_property
+    def _header_names(self):
+        """The sensitive names looked up among a request's headers, in a steady order."""
+        return sorted(self.names - AUTHORIZATION_HEADERS)
 
     def text(self, text):
         if not text:

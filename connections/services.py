@@ -1,7 +1,13 @@
 """A connection's lifecycle and the one way to call an API through it: `connection_request`."""
 
+import collections
+import copy
 import datetime
+import functools
+import hashlib
 import logging
+import pickle
+import threading
 import time
 from dataclasses import dataclass
 
@@ -9,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from auth_types import mtls, oauth_tokens
-from auth_types.base import AuthError
+from auth_types.base import FORM, AuthError
 from auth_types.variables import VariableProblem
 from builder import api_origins
 from builder.services import save_with_unique_link_name
@@ -21,7 +27,8 @@ from . import latency, masking, tokens, usage
 from .models import Connection, ConnectionEvent
 
 logger = logging.getLogger(__name__)
-# Maskers by secrets version: building one costs about 1.4 µs per secret character (issue 12 item 3).
+# Maskers of credentials merged after a refresh during a call, by versions (issue 12 item 3). A connection's
+# own masker is its _CallPlan's, made once per secrets version: building one costs about 1.4 µs per character.
 _maskers = masking.MaskerCache()
 Action = ConnectionEvent.Action
 
@@ -73,12 +80,13 @@ def connection_set_enabled(*, connection, user, enabled):
 
 def connection_auth(connection, *, user=None):
     """Return the requests auth that applies this connection's credentials, refreshing a token due soon."""
-    return _auth_and_masker(connection, user=user)[0]
+    return _auth_and_plan(connection, user=user)[0]
 
 
-def _auth_and_masker(connection, *, user=None):
-    """Return (auth, masker): the auth applying the connection's credentials as they are once a token due
-    soon is refreshed, and a Masker of those very credentials."""
+def _auth_and_plan(connection, *, user=None, plan=None):
+    """Return (auth, plan): the auth applying the connection's credentials as they are once a token due
+    soon is refreshed, and the _CallPlan of those very credentials (`plan`, the caller's, when no refresh
+    changed them)."""
     if not connection.enabled:
         raise ConnectionDisabled()
     if connection.needs_reconfiguration:
@@ -88,34 +96,141 @@ def _auth_and_masker(connection, *, user=None):
     if not connection.secrets:
         raise ConnectionNotAuthorized()
     if tokens.expires_soon(connection):
+        plan = None  # a refresh changes the credentials (and a failed one may have been done by another worker)
         try:
             tokens.connection_refresh(connection, user=user)
         except TokenRefreshFailed:
             if tokens.expires_soon(connection, margin=datetime.timedelta(0)):
                 raise  # expired: nothing to call with; otherwise the current token still works
+    if plan is None:
+        plan = _plan(connection)
     connector, secrets = connection.connector, connection.secrets
     try:
-        auth = connector.kind.auth(connection.kind_config, secrets, client=connector.secrets)
+        auth = connector.kind.auth(plan.kind_config, secrets, client=connector.secrets)
     except (AuthError, KeyError) as error:
         raise ConnectionUnavailable(str(error) if isinstance(error, AuthError) else
                                     "The connection's stored values are incomplete; edit its values.") from None
-    return auth, _masker(connector, secrets)
+    return auth, plan
 
 
 def connection_masker(connection):
     """Return a Masker that hides this connection's credentials from anything shown."""
-    return _masker(connection.connector, connection.secrets if not connection.needs_reconfiguration else {})
+    return _plan(connection).masker
 
 
-def _masker(connector, secrets):
-    """Return the Masker of these secrets, built once per secrets version (the digest of what it hides)."""
-    client = connector.secrets if not is_undecryptable(connector.secrets) else {}
-    config = connector.kind_config
-    version = masking.version_of("secrets", connector.pk, connector.auth_type, config, client, secrets)
-    return _maskers.get(version, lambda: masking.Masker(
-        secret_values=connector.kind.secret_values(config, secrets, client=client),
-        sensitive_names=connector.kind.sensitive_names(config),
-    ))
+class _CallPlan:
+    """What calls through a connection derive from its stored values and its connector's settings, made
+    once per version of them (`version`, a digest of them all) and kept per process (_plans): the Masker of
+    its credentials, the auth type's config with the connection's values filled in, its TLS options, its
+    API origins. A changed secret, rotated client secret, edited setting or value is another version: the
+    next call makes a new plan. Nothing here is a per-call object (an auth may keep state within a call:
+    it is made per call from `kind_config`)."""
+
+    SENT_KEPT = 16  # maskers of credentials the requests as sent carried, kept per plan
+
+    def __init__(self, connection, version):
+        connector = connection.connector
+        self.version = version
+        # What the lazy parts below read, as it was: the caller may change its instances after this call.
+        self._connector, self._variables = copy.copy(connector), dict(connection.variables or {})
+        secrets = connection.secrets if not connection.needs_reconfiguration else {}
+        client = connector.secrets if not is_undecryptable(connector.secrets) else {}
+        config = connector.kind_config
+        self.masker = masking.Masker(secret_values=connector.kind.secret_values(config, secrets, client=client),
+                                     sensitive_names=connector.kind.sensitive_names(config))
+        self.masker.version = version
+        self.other_hosts_allowed = connector.other_hosts == api_origins.OtherHosts.WITHOUT_CREDENTIALS
+        self._sent = {}
+        self._lock = threading.Lock()
+
+    @functools.cached_property
+    def tls(self):
+        """outbound.send's TLS argument: the connector's client certificate and CAs (mutual TLS), or none."""
+        return mtls.send_kwargs(self._connector.kind_config, self._connector.secrets)
+
+    @functools.cached_property
+    def by_provider(self):
+        """True when the credentials come from the provider (OAuth) rather than typed values."""
+        return self._connector.kind.grant_kind(self._connector.kind_config) != FORM
+
+    @functools.cached_property
+    def kind_config(self):
+        """The auth type's config with the connection's values filled in (ConnectionUnavailable when one is
+        missing); shared by the calls of this version: read it, never change it."""
+        try:
+            return self._connector.kind_config_with(self._variables)
+        except VariableProblem as error:
+            raise ConnectionUnavailable(f"{error} Edit the connection's values.") from None
+
+    @functools.cached_property
+    def base_url(self):
+        """The Base URL with the connection's values filled in (VariableProblem when one is missing)."""
+        return api_origins.base_url(self._connector, self._variables)
+
+    @functools.cached_property
+    def origins(self):
+        """The origins the credentials may be sent to (VariableProblem when a value is missing)."""
+        return api_origins.origins_of(self._connector, self.base_url)
+
+    def with_sent(self, masker, sent):
+        """Return `masker` merged with a Masker of `sent` (credentials the requests carried), kept per values."""
+        key = (masker.version, tuple(sent))
+        found = self._sent.get(key)
+        if found is None:
+            found = masker.merged(masking.Masker(secret_values=sent))
+            found.version = hashlib.blake2b("\0".join([masker.version, *sent]).encode(), digest_size=20).hexdigest()
+            with self._lock:
+                if len(self._sent) >= self.SENT_KEPT:
+                    self._sent.clear()  # values that change per call (a signature) are not worth keeping
+                found = self._sent.setdefault(key, found)
+        return found
+
+
+class _Plans:
+    """The process's call plans by version, the most recently used kept; thread-safe."""
+
+    def __init__(self, size=1024):
+        self.size = size
+        self._items = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, connection):
+        version = _version(connection)
+        with self._lock:
+            plan = self._items.get(version)
+            if plan is not None:
+                self._items.move_to_end(version)
+                return plan
+        plan = _CallPlan(connection, version)
+        with self._lock:
+            plan = self._items.setdefault(version, plan)  # another thread's, if it was first
+            self._items.move_to_end(version)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return plan
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+
+def _version(connection):
+    """Return the digest of everything a _CallPlan is made from: the connector's settings and secrets, the
+    connection's secrets and values. A pickle of this JSON data is exact and several times faster than a
+    sorted json.dumps (two equal dicts built in another key order only make one more plan)."""
+    connector = connection.connector
+    parts = (connector.pk, connector.auth_type, connector.config, connector.scope_delimiter, connector.variables,
+             connector.base_url, connector.test_url, connector.api_origins, connector.other_hosts, connector.secrets,
+             connection.pk, connection.secrets, connection.variables)
+    try:
+        data = pickle.dumps(parts, protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError):  # not JSON data after all: slower, as exact
+        data = repr(parts).encode()
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+_plans = _Plans()
+_plan = _plans.get
 
 
 def connection_request(connection, method, url, *, params=None, headers=None, data=None, json=None, user=None,
@@ -138,28 +253,30 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     either way (connections.latency).
     """
     started, clock = timezone.now(), time.monotonic()
-    used = [connection_masker(connection)]
+    plan = _plan(connection)
+    used = [plan.masker]
     kwargs = {"params": params, "headers": headers, "data": data, "json": json}
     if timeout:
         kwargs["timeout"] = timeout
     if stream or not allow_redirects:  # the proxy's: outbound.send() documents both
         kwargs.update(stream=stream, allow_redirects=allow_redirects)
-    url = connection_url(connection, url)
+    url, on_api = _destination(connection, plan, url)
     record = _record_use if record_usage else _not_recorded
     try:  # the latency of every call that reached the provider or failed on the way (a timeout)
-        if not api_origins.is_api_url(connection.connector, url, connection.variables):
-            # Allowed by the builder only (connection_url refuses otherwise): no credentials at all.
+        if not on_api:
+            # Allowed by the builder only (_destination refuses otherwise): no credentials at all.
             response = _send_without_credentials(connection, method, url, started, record=record, **kwargs)
         else:
-            response = _send(connection, method, url, started, user=user, used=used, record=record, **kwargs)
-            if connection.authorized_by_provider and connection.connector.answer_means_expired(response):
+            response = _send(connection, method, url, started, user=user, used=used, record=record, plan=plan,
+                             **kwargs)
+            if plan.by_provider and connection.connector.answer_means_expired(response):
                 response = _after_expiry_signal(connection, response, method, url, started, user=user, used=used,
                                                 record=record, **kwargs)
     except outbound.OutboundError:
         latency.observe(connection.connector.link_name, time.monotonic() - clock)
         raise
     latency.observe(connection.connector.link_name, time.monotonic() - clock)
-    response.masker = masker = _call_masker(used, response)
+    response.masker = masker = _call_masker(used, response, plan)
     if record_usage:
         error = "" if response.status_code < 400 else f"HTTP {response.status_code} {response.reason or ''}".strip()
         # A success with the status the connection already shows is buffered (connections.usage); an error or
@@ -171,7 +288,7 @@ def connection_request(connection, method, url, *, params=None, headers=None, da
     return response
 
 
-def _call_masker(used, response):
+def _call_masker(used, response, plan):
     """Return a Masker of the credentials held before the call, those the call was made with, and then any
     other credential the requests as sent carried (an auth may add one the stored values do not hold; a
     whole Authorization header, which a server may echo base64-encoded). Kept per versions: a call like
@@ -181,30 +298,30 @@ def _call_masker(used, response):
     if len(versions) > 1:
         masker = _maskers.get(masking.version_of("merged", versions), lambda: used[0].merged(*used[1:]))
     sent = [value for hop in (*response.history, response) for value in masker.sent_values(hop.request)]
-    if sent:
-        base = masker
-        masker = _maskers.get(masking.version_of("sent", base.version, sent),
-                              lambda: base.merged(masking.Masker(secret_values=sent)))
-    return masker
+    return plan.with_sent(masker, sent) if sent else masker
 
 
 def connection_url(connection, url):
     """Return the absolute URL a request through `connection` goes to: a path is relative to the
     connector's Base URL. Raise DestinationRefused when the URL is not on the connector's API origins
     (and the builder did not allow other hosts without credentials)."""
-    connector, values = connection.connector, connection.variables
+    return _destination(connection, _plan(connection), url)[0]
+
+
+def _destination(connection, plan, url):
+    """Return (the absolute URL, whether it is on the connection's API origins); raise DestinationRefused
+    as connection_url says."""
     try:
-        url = api_origins.resolve(connector, url, values)
+        url = api_origins.absolute(url, lambda: plan.base_url)
         # The connection's own API origin: its Base URL with its variables filled in.
-        on_api = api_origins.is_api_url(connector, url, values)
+        on_api = api_origins.matches(plan.origins, url)
     except api_origins.NotAnApiUrl as error:
         raise DestinationRefused(str(error)) from None
     except VariableProblem as error:
         raise DestinationRefused(f"{error} Edit the connection's values.") from None
-    elsewhere_allowed = connector.other_hosts == api_origins.OtherHosts.WITHOUT_CREDENTIALS
-    if not on_api and not elsewhere_allowed:
-        raise DestinationRefused(api_origins.refusal(connector, url, values))
-    return url
+    if not on_api and not plan.other_hosts_allowed:
+        raise DestinationRefused(api_origins.refusal(connection.connector, url, connection.variables))
+    return url, on_api
 
 
 def _send_without_credentials(connection, method, url, started, *, record, **kwargs):
@@ -231,12 +348,11 @@ def _after_expiry_signal(connection, response, method, url, started, *, user, us
         raise
 
 
-def _send(connection, method, url, started, *, user, used, record, **kwargs):
-    auth, masker = _auth_and_masker(connection, user=user)
-    used.append(masker)
-    connector = connection.connector
+def _send(connection, method, url, started, *, user, used, record, plan=None, **kwargs):
+    auth, plan = _auth_and_plan(connection, user=user, plan=plan)
+    used.append(plan.masker)
     # The connector's client certificate and CAs (mutual TLS), on calls to its API only.
-    kwargs.update(mtls.send_kwargs(connector.kind_config, connector.secrets))
+    kwargs.update(plan.tls)
     try:
         return outbound.send(method, url, auth=auth, **kwargs)
     except AuthError as error:

@@ -29,6 +29,7 @@ import functools
 import ipaddress
 import socket
 import sys
+import threading
 
 import requests
 from django.conf import settings
@@ -192,10 +193,10 @@ class _PooledAdapter(HTTPAdapter):
                                                              raise_on_status=False))
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
-        guard = _Guard(allow_loopback=bool(settings.CONNECTORS_ALLOW_PRIVATE_NETWORKS))  # read on every call
+        allow_loopback = bool(settings.CONNECTORS_ALLOW_PRIVATE_NETWORKS)  # read on every call
         try:
-            return outbound_pools.pools.pool_for(request.url, allow_loopback=guard.allow_loopback, tls=cert,
-                                                 make=functools.partial(_pinned_pool, guard))
+            return outbound_pools.pools.pool_for(request.url, allow_loopback=allow_loopback, tls=cert,
+                                                 make=_MAKERS[allow_loopback])
         except socket.gaierror:
             raise outbound.OutboundConnectionError(
                 f"The host name of {outbound._safe(request.url)} could not be resolved.") from None
@@ -212,13 +213,17 @@ class _PooledAdapter(HTTPAdapter):
 
 
 _ADAPTER = _PooledAdapter()
+# How a new pool is made, by the loopback setting: its guard resolves and checks the host.
+_MAKERS = {allow: functools.partial(_pinned_pool, _Guard(allow_loopback=allow)) for allow in (False, True)}
 
 
 class _CallSession(requests.Session):
     """A Session for one call: its own cookies, the shared pooled adapter.
 
     requests.Session() would mount two adapters with pools of their own; this sets the same attributes
-    (a test compares them with requests') and mounts the shared adapter only.
+    (a test compares them with requests') and mounts the shared adapter only. Each thread keeps one for its
+    calls (making one costs about as much as the rest of a call's own work): its cookies are cleared when a
+    call begins and when it ends (``close()``, which ``with`` calls).
     """
 
     def __init__(self):
@@ -236,7 +241,25 @@ class _CallSession(requests.Session):
         self.cookies = requests.cookies.cookiejar_from_dict({})
         self.adapters = collections.OrderedDict([("https://", _ADAPTER), ("http://", _ADAPTER)])
 
+    def close(self):
+        """End the call: forget its cookies, and free the thread's session for its next call."""
+        self.cookies.clear()
+        if getattr(_threads, "session", None) is self:
+            _threads.busy = False
+
+
+_threads = threading.local()
+
 
 def guarded_session():
-    """Return a requests Session for one call that only makes guarded connections, from the shared pools."""
-    return _CallSession()
+    """Return a requests Session for one call that only makes guarded connections, from the shared pools:
+    the thread's own with no cookies, or a new one while the thread's is in use (a call made during another).
+    Use it in a ``with`` block, which frees it."""
+    session = getattr(_threads, "session", None)
+    if session is None:
+        session = _threads.session = _CallSession()
+    elif _threads.busy:
+        return _CallSession()
+    _threads.busy = True
+    session.cookies.clear()
+    return session

@@ -18,8 +18,10 @@ connections made with a client certificate are never shared with calls that have
 
 import collections
 import dataclasses
+import functools
 import hashlib
 import os
+import re
 import ssl
 import tempfile
 import threading
@@ -119,6 +121,28 @@ def _load_client_certificate(context, tls):
 
 # --- pools -------------------------------------------------------------------------------
 
+# A URL up to the end of its authority, as urllib3's parse_url splits it (RFC 3986: "/", "?", "#"; and "\\").
+_AUTHORITY = re.compile(r"[^:/?#]*:(?://[^\\/?#]*)?")
+
+
+def route_of(url):
+    """Return (scheme, host in lower case, port) of url as urllib3's parse_url reads them, parsed once per
+    scheme, host and port (user info left out of what is kept)."""
+    found = _AUTHORITY.match(url)
+    beginning = found.group() if found else url
+    if "@" in beginning:
+        scheme, _, authority = beginning.partition("//")
+        beginning = f"{scheme}//{authority.rpartition('@')[2]}"
+    return _route_of(beginning)
+
+
+@functools.lru_cache(maxsize=1024)
+def _route_of(beginning):
+    parts = parse_url(beginning)
+    scheme = (parts.scheme or "").lower()
+    return scheme, (parts.host or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
+
+
 @dataclasses.dataclass
 class _Route:
     pool: object
@@ -135,10 +159,7 @@ class Pools:
     def pool_for(self, url, *, allow_loopback, tls, make):
         """Return the pool for url's route, made by make(scheme, host, port, context) when the route is new
         or older than CONNECTORS_POOL_MAX_AGE (make resolves and checks the host)."""
-        parts = parse_url(url)
-        scheme = (parts.scheme or "").lower()
-        host = (parts.host or "").lower()
-        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+        scheme, host, port = route_of(url)
         bundle = requests.adapters.DEFAULT_CA_BUNDLE_PATH if scheme == "https" else None
         key = (scheme, host, port, allow_loopback, tls.digest if tls else None, bundle)
         now = time.monotonic()

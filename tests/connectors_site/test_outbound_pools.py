@@ -125,7 +125,42 @@ def test_each_call_has_its_own_cookies(peer):
 
 
 def test_the_call_session_has_every_attribute_of_a_requests_session():
-    assert set(vars(guard.guarded_session())) == set(vars(requests.Session()))
+    with guard.guarded_session() as session:
+        assert set(vars(session)) == set(vars(requests.Session()))
+
+
+def test_a_call_made_during_another_has_a_session_of_its_own(peer):
+    """A thread keeps one session for its calls; a call an auth makes while its own call is being sent (as
+    an assumed AWS role's first call does) gets another, and neither sees the other's cookies."""
+    peer.route("/set", lambda h: respond(h, 200, [("Set-Cookie", "inner=1; Path=/")], b"set"))
+    inner = []
+
+    class CallingAuth(requests.auth.AuthBase):
+        def __call__(self, request):
+            inner.append(outbound.send("GET", peer.url("/set")).status_code)
+            return request
+
+    assert outbound.send("GET", peer.url("/outer"), auth=CallingAuth()).status_code == 200
+    assert outbound.send("GET", peer.url("/after")).status_code == 200
+    assert inner == [200]
+    assert [request["path"] for request in peer.received] == ["/set", "/outer", "/after"]
+    assert all("Cookie" not in request["headers"] for request in peer.received)
+    with guard.guarded_session() as first:
+        with guard.guarded_session() as second:
+            assert first is not second
+    with guard.guarded_session() as again:
+        assert again is first and not again.cookies
+
+
+@pytest.mark.parametrize("url", [
+    "http://localhost:8123/v1/items", "https://API.Example.com/x?y=1", "http://[::1]:80/p", "http://u:p@h.test/x",
+    "http://u:p@q@h.test:9/x", "http://h.test?x", "http://h.test#f", "http://h.test\\evil.test/x",
+    "HTTPS://Example.COM:443", "http://h.test:/x", "http://[fe80::1%25eth0]:8/x", "https://xn--bcher-kva.test/",
+])
+def test_a_route_is_the_scheme_host_and_port_urllib3_reads(url):
+    parts = requests.packages.urllib3.util.parse_url(url)
+    scheme = parts.scheme.lower()
+    assert outbound_pools.route_of(url) == (scheme, parts.host.lower(), parts.port or {"http": 80, "https": 443}[scheme])
 
 
 # --- per-call TLS options ---------------------------------------------------------------------
