@@ -13,7 +13,8 @@ Variants: `sqlite` (a SQLite file, the database's rate limiter) and `postgresql`
 a PostgreSQL database the run may empty, and BENCH_REDIS_URL or REDIS_URL for the rate limiter; skipped
 when not set). For each number of client workers, interleaved rounds (direct, proxy, direct, ...) each
 give a p50 of either; printed: min / median / max over the rounds of the p50 difference (what the proxy
-adds per call, goal ≤ 2 ms) and of the ratio. The machine's load average is printed beside them.
+adds per call, goal ≤ 2 ms) and of the ratio. The machine's load average is printed beside them, and the
+CPU time the app's processes spent per proxied call (median over the rounds), which load changes less.
 """
 
 import argparse
@@ -134,6 +135,23 @@ def load(call, workers, calls):
         return [sample for samples in pool.map(worker, range(workers)) for sample in samples]
 
 
+def app_cpu_seconds(pid):
+    """CPU seconds used so far by gunicorn's master `pid` and its workers (Linux /proc): the app's own cost,
+    which the machine's load changes far less than latencies."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if entry.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
+
+
 def p50_ms(samples):
     return statistics.median(samples) * 1000
 
@@ -142,7 +160,7 @@ def spread(values, unit=""):
     return f"{min(values):6.2f} {statistics.median(values):6.2f} {max(values):6.2f}{unit}"
 
 
-def measure(name, app_url, upstream_url, token, options):
+def measure(name, app_url, app_pid, upstream_url, token, options):
     direct_url, proxy_url = f"{upstream_url}/v1/items", f"{app_url}/api/v1/proxy/bench_proxy/v1/items"
     direct_headers, proxy_headers = {"Authorization": f"Bearer {SECRET}"}, {"Authorization": f"Bearer {token}"}
 
@@ -154,15 +172,18 @@ def measure(name, app_url, upstream_url, token, options):
 
     load(direct, 2, 20), load(proxied, 2, 50)  # warm up: connections, caches, both gunicorn workers
     for workers in options.workers:
-        added, ratios, direct_p50s, proxy_p50s = [], [], [], []
+        added, ratios, direct_p50s, proxy_p50s, cpu = [], [], [], [], []
         for _ in range(options.rounds):
             base = p50_ms(load(direct, workers, options.calls))
+            used = app_cpu_seconds(app_pid)
             through = p50_ms(load(proxied, workers, options.calls))
+            cpu.append((app_cpu_seconds(app_pid) - used) * 1000 / (workers * options.calls))
             direct_p50s.append(base), proxy_p50s.append(through)
             added.append(through - base), ratios.append(through / base)
         middle = statistics.median(added)
         print(f"{name:<11} {workers:>2} workers   added {spread(added, ' ms')}   ratio {spread(ratios)}   "
-              f"(p50 direct {statistics.median(direct_p50s):.2f} ms, proxy {statistics.median(proxy_p50s):.2f} ms)"
+              f"(p50 direct {statistics.median(direct_p50s):.2f} ms, proxy {statistics.median(proxy_p50s):.2f} ms; "
+              f"app CPU {statistics.median(cpu):.2f} ms per proxied call)"
               f"   goal ≤ {GOAL_MS} ms {'met' if middle <= GOAL_MS else 'NOT MET'}   load {load_average()}",
               flush=True)
 
@@ -204,7 +225,7 @@ def main():
             token = prepare(env, upstream_url)
             app_url, app = start_app(env, name.lower())
             try:
-                measure(name, app_url, upstream_url, token, options)
+                measure(name, app_url, app.pid, upstream_url, token, options)
             finally:
                 app.terminate()
                 app.wait(timeout=30)
