@@ -16,7 +16,7 @@ from .scopes import Scope, may_hold
 PREFIX = "ccpat_"
 # ccpat_<lookup id>_<secret>: the id finds the row, the secret is checked against its digest.
 LOOKUP_ID_LENGTH = 12
-# How often last_used_at is written back at most (a busy token must not write on every call).
+# How often an API call (not a proxied one: each of those is counted) records the token's last use at most.
 LAST_USED_GRANULARITY = 60
 
 
@@ -44,7 +44,7 @@ class PersonalAccessToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    # Proxy calls made with the token (counted as they are made, by a targeted UPDATE).
+    # Proxy calls made with the token (buffered with the connections' usage: connections/usage.py).
     proxy_calls = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = TokenQuerySet.as_manager()
@@ -96,15 +96,32 @@ class PersonalAccessToken(models.Model):
             self.save(update_fields=["revoked_at"])
 
     def touch(self):
-        """Record a use (at most once per LAST_USED_GRANULARITY seconds)."""
+        """Record a use (at most once per LAST_USED_GRANULARITY seconds), off the request path."""
         now = timezone.now()
         if self.last_used_at and (now - self.last_used_at).total_seconds() < LAST_USED_GRANULARITY:
             return
-        PersonalAccessToken.objects.filter(pk=self.pk).update(last_used_at=now)
-        self.last_used_at = now
+        self._record_use(now, calls=0)
 
     def count_proxy_call(self):
-        PersonalAccessToken.objects.filter(pk=self.pk).update(proxy_calls=models.F("proxy_calls") + 1)
+        """Count a proxied call and record it as the token's last use, off the request path."""
+        self._record_use(timezone.now(), calls=1)
+
+    def _record_use(self, now, *, calls):
+        # Buffered with the connections' usage and written in its next batch (connections/usage.py), or at
+        # once when that buffering is off.
+        from connections import usage
+
+        self.last_used_at = now
+        usage.record_use(write_uses, self.pk, at=now, uses=calls)
+
+
+def write_uses(figures):
+    """Write buffered uses: {token pk: (proxy calls, last used at)}; one UPDATE per token (a few per batch)."""
+    for pk, (calls, at) in figures.items():
+        PersonalAccessToken.objects.filter(pk=pk).update(
+            proxy_calls=models.F("proxy_calls") + calls,
+            last_used_at=models.Case(models.When(last_used_at__gt=at, then=models.F("last_used_at")),
+                                     default=models.Value(at)))
 
 
 def token_from_text(text):
@@ -114,7 +131,8 @@ def token_from_text(text):
     lookup_id, _, secret = text[len(PREFIX):].partition("_")
     if len(lookup_id) != LOOKUP_ID_LENGTH or not secret:
         return None
-    token = PersonalAccessToken.objects.select_related("user").filter(lookup_id=lookup_id).first()
+    found = list(PersonalAccessToken.objects.select_related("user").filter(lookup_id=lookup_id).order_by()[:1])
+    token = found[0] if found else None
     if token is None or not hmac.compare_digest(token.secret_digest, digest(secret)):
         return None
     return token

@@ -2,10 +2,19 @@
 
 A fixed window: CONNECTORS_API_RATE_LIMIT is "CALLS/SECONDS" (default 600/60). A call past the limit
 is refused with 429 and Retry-After, the seconds until the window ends.
+
+Redis: one round trip per call (INCR and EXPIRE in one pipeline). The database: a process does not write
+per call; it takes a share of the window's calls at once (one `INSERT … ON CONFLICT … RETURNING`: the
+window's count goes up by the share, and the part of it still under the limit is granted) and spends it
+in memory. The limit is never exceeded, however many processes count; a process's unspent share is lost
+when the window ends, so near the end of a window a token may be refused up to (processes − 1) ×
+LEASE_MAX calls early. Shares shrink as the window fills (a tenth of what is left), down to one call.
 """
 
 import functools
 import logging
+import os
+import threading
 import time
 
 from django.conf import settings
@@ -16,6 +25,7 @@ from .models import RateWindow
 logger = logging.getLogger(__name__)
 
 DEFAULT = "600/60"
+LEASE_MAX = 10  # the most calls a process takes from the database's count at once
 
 
 class RateLimited(Exception):
@@ -41,9 +51,8 @@ def check(token, *, now=None):
     window = int(now // seconds * seconds)
     url = getattr(settings, "REDIS_URL", "")
     count = _redis_count(url, token.pk, window, seconds) if url else None
-    if count is None:
-        count = _database_count(token.pk, window)
-    if count > limit:
+    allowed = count <= limit if count is not None else _leases.take(token, window, limit)
+    if not allowed:
         raise RateLimited(max(1, int(window + seconds - now + 0.999)), limit, seconds)
 
 
@@ -69,15 +78,58 @@ def _redis_count(url, token_pk, window, seconds):
         return None
 
 
-def _database_count(token_pk, window):
-    """One statement: insert the window's row or add one to it, and read the count (SQLite ≥ 3.35, PostgreSQL)."""
+class _Leases:
+    """This process's shares of each token's window in the database (see the module's docstring); thread-safe."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pid = None
+        self._shares = {}  # (token lookup id, window, limit) -> [calls left, window's count last seen, exhausted]
+
+    def take(self, token, window, limit):
+        """Spend one call of the token's share of `window`, taking a new share when it is spent; False when
+        the window's limit is reached."""
+        # The lookup id, not the pk: a pk can come back (a rolled-back test, a restored database), it cannot.
+        key = (token.lookup_id, window, limit)
+        with self._lock:
+            if self._pid != os.getpid():  # a forked process shares nothing of its parent's
+                self._pid, self._shares = os.getpid(), {}
+            share = self._shares.get(key)
+            if share is None:
+                crowded = len(self._shares) > 10_000  # then forget every token's past windows, not only this one's
+                for old in [other for other in self._shares if other[1] < window and (crowded or other[0] == key[0])]:
+                    del self._shares[old]
+                share = self._shares[key] = [0, 0, False]
+            if share[0] > 0:
+                share[0] -= 1
+                return True
+            if share[2]:
+                return False
+            size = max(1, min(LEASE_MAX, (limit - share[1]) // 10))
+        count = _database_add(token.pk, window, size)
+        with self._lock:
+            share = self._shares.setdefault(key, [0, 0, False])
+            share[0] += max(0, min(size, limit - (count - size)))
+            share[1] = max(share[1], count)
+            if share[0] > 0:
+                share[0] -= 1
+                return True
+            share[2] = True
+            return False
+
+
+_leases = _Leases()
+
+
+def _database_add(token_pk, window, calls):
+    """Add `calls` to the window's count and return it: one statement (SQLite ≥ 3.35, PostgreSQL)."""
     table = RateWindow._meta.db_table
     with db_connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (token_id, window_start, count) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (token_id, window_start) DO UPDATE SET count = {table}.count + 1 RETURNING count",
-            [token_pk, window])
+            f"INSERT INTO {table} (token_id, window_start, count) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (token_id, window_start) DO UPDATE SET count = {table}.count + %s RETURNING count",
+            [token_pk, window, calls, calls])
         count = cursor.fetchone()[0]
-    if count == 1:  # a new window: the token's older ones are of no use any more
+    if count == calls:  # a new window: the token's older ones are of no use any more
         RateWindow.objects.filter(token_id=token_pk, window_start__lt=window).delete()
     return count

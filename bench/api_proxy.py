@@ -1,109 +1,237 @@
 """Benchmark (not part of the test suite): a call through the API's proxy against a direct call.
 
-    .venv/bin/python bench/api_proxy.py [--workers 4] [--calls 200]
+    .venv/bin/python bench/api_proxy.py [--workers 1,4] [--calls 100] [--rounds 5] [--variants sqlite,postgresql]
 
-The app is served by a threaded WSGI server on 127.0.0.1 (a SQLite file, or DATABASE_URL), the
-upstream is a small local API that checks a Bearer token. Each worker thread makes the same calls
-directly (with the token) and through /api/v1/proxy/ (with an API token: token lookup, rate limit,
-the connection's auth, the outbound guard, bookkeeping, streaming). Prints p50 and p90 of each, the
-difference per call and the ratio. The goal: the proxy adds at most 2 ms per call at p50.
+What a program sees: the app served by gunicorn in a process of its own with the production settings
+and gunicorn.conf.py (GUNICORN_WORKERS x GUNICORN_THREADS, default 2 x 8; its access log goes to a
+file), the third-party API (bench/upstream.py) served by gunicorn in other processes, everything over
+HTTP on 127.0.0.1. Each client thread keeps one keep-alive session; a direct call carries the same
+Bearer token the connection applies, a proxied call an API token (token lookup, rate limit, the
+connection's auth, the outbound guard, usage, masking, streaming).
+
+Variants: `sqlite` (a SQLite file, the database's rate limiter) and `postgresql` (BENCH_DATABASE_URL,
+a PostgreSQL database the run may empty, and BENCH_REDIS_URL or REDIS_URL for the rate limiter; skipped
+when not set). For each number of client workers, interleaved rounds (direct, proxy, direct, ...) each
+give a p50 of either; printed: min / median / max over the rounds of the p50 difference (what the proxy
+adds per call, goal ≤ 2 ms) and of the ratio. The machine's load average is printed beside them, and the
+CPU time the app's processes spent per proxied call (median over the rounds), which load changes less.
 """
 
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
-os.environ["CONNECTORS_API_RATE_LIMIT"] = "100000000/60"
-
-import django  # noqa: E402
-
-django.setup()
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+WORK = Path(tempfile.mkdtemp(prefix="connectors-bench-proxy-"))
+SECRET = "bench-upstream-token"
+GOAL_MS = 2.0
 
 import requests  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
-from werkzeug.wrappers import Request, Response  # noqa: E402
+from cryptography.fernet import Fernet  # noqa: E402
 
-from tests.peers.servers import serve_wsgi  # noqa: E402
+from tests.peers.servers import free_port  # noqa: E402
 
-SECRET = "bench-upstream-token"
+# The app's settings: production's, with keys made for the run and loopback + http allowed (the upstream).
+APP_ENV = {
+    "DJANGO_SETTINGS_MODULE": "connectors_site.settings",
+    "DJANGO_DEBUG": "",
+    "DJANGO_SECRET_KEY": "bench-" + Fernet.generate_key().decode(),
+    "CONNECTORS_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "CONNECTORS_ALLOW_PRIVATE_NETWORKS": "1",
+    "CONNECTORS_ALLOW_INSECURE_HTTP": "1",
+    "CONNECTORS_API_RATE_LIMIT": "100000000/60",  # counted as in production, never refused
+    "CONNECTORS_QUEUE_FILE": str(WORK / "queue.sqlite3"),
+}
 
 
-def upstream(environ, start_response):
-    request = Request(environ)
-    ok = request.headers.get("Authorization") == f"Bearer {SECRET}"
-    return Response('{"ok": true}' if ok else '{"ok": false}', status=200 if ok else 401,
-                    content_type="application/json")(environ, start_response)
+def wait_for(url, process, log):
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"{url} did not start; see {log}")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{url} did not answer in 60 s; see {log}") from None
+            time.sleep(0.2)
 
 
-def setup(upstream_url):
-    from api.models import PersonalAccessToken
-    from builder.models import Connector, Stage
-    from connections.models import Connection
-    from django.contrib.auth import get_user_model
+def start_upstream():
+    """bench/upstream.py under gunicorn (2 workers x 4 threads, keep-alive), as bench/run.py serves it."""
+    port, log = free_port(), WORK / "upstream.log"
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4",
+               "--keep-alive", "75", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--log-level", "warning",
+               "-c", str(ROOT / "bench" / "gunicorn_upstream.py"), "bench.upstream:app"]
+    process = subprocess.Popen(command, stdout=log.open("a"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url, process, log)
+    return url, process
 
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)  # a database of an earlier run starts empty
-    user = get_user_model().objects.create_user("bench-proxy")
-    connector = Connector.objects.create(
-        name="Bench", link_name="bench_proxy", auth_type="bearer", stage=Stage.READY, base_url=upstream_url,
-        config={"location": "header", "parameter_name": "Token", "parameter_key": "Authorization",
-                "token_prefix": "Bearer"})
-    Connection.objects.create(connector=connector, owner=user, name="Bench", link_name="bench_proxy",
-                              status=Connection.Status.CONNECTED, secrets={"token": SECRET})
-    return PersonalAccessToken.issue(user=user, name="bench", scopes=["proxy"], expires_at=None)[1]
+
+def prepare(env, upstream_url):
+    """Migrate an empty database, make a user, a Bearer connection to the upstream and an API token (a
+    process of its own, with the app's settings); return the token."""
+    script = f"""
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+call_command("flush", interactive=False, verbosity=0)
+from django.contrib.auth import get_user_model
+from api.models import PersonalAccessToken
+from builder.models import Connector, Stage
+from connections.models import Connection
+user = get_user_model().objects.create_user("bench-proxy")
+connector = Connector.objects.create(
+    name="Bench", link_name="bench_proxy", auth_type="bearer", stage=Stage.READY, base_url={upstream_url!r},
+    config={{"location": "header", "parameter_name": "Token", "parameter_key": "Authorization",
+             "token_prefix": "Bearer"}})
+Connection.objects.create(connector=connector, owner=user, name="Bench", link_name="bench_proxy",
+                          status=Connection.Status.CONNECTED, secrets={{"token": {SECRET!r}}})
+print(PersonalAccessToken.issue(user=user, name="bench", scopes=["proxy"], expires_at=None)[1])
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"Setting up the database failed:\n{done.stderr[-3000:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def start_app(env, name):
+    """The app under gunicorn with gunicorn.conf.py (production's workers, threads, keep-alive, access log)."""
+    port, log = free_port(), WORK / f"app-{name}.log"
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+               "connectors_site.wsgi"]
+    process = subprocess.Popen(command, cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+                               stdout=log.open("a"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url, process, log)
+    return url, process
 
 
 def load(call, workers, calls):
     """Run `calls` calls on each of `workers` threads (one keep-alive session each); return every latency."""
     def worker(_):
         session, samples = requests.Session(), []
+        session.trust_env = False
         for _ in range(calls):
             started = time.perf_counter()
             response = call(session)
             samples.append(time.perf_counter() - started)
-            assert response.status_code == 200, response.status_code
+            if response.status_code != 200:
+                raise SystemExit(f"A call answered {response.status_code}: {response.text[:300]}")
         return samples
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return [sample for samples in pool.map(worker, range(workers)) for sample in samples]
 
 
-def percentile(samples, fraction):
-    return sorted(samples)[int(fraction * (len(samples) - 1))] * 1000
+def app_cpu_seconds(pid):
+    """CPU seconds used so far by gunicorn's master `pid` and its workers (Linux /proc): the app's own cost,
+    which the machine's load changes far less than latencies."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if entry.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
+
+
+def p50_ms(samples):
+    return statistics.median(samples) * 1000
+
+
+def spread(values, unit=""):
+    return f"{min(values):6.2f} {statistics.median(values):6.2f} {max(values):6.2f}{unit}"
+
+
+def measure(name, app_url, app_pid, upstream_url, token, options):
+    direct_url, proxy_url = f"{upstream_url}/v1/items", f"{app_url}/api/v1/proxy/bench_proxy/v1/items"
+    direct_headers, proxy_headers = {"Authorization": f"Bearer {SECRET}"}, {"Authorization": f"Bearer {token}"}
+
+    def direct(session):
+        return session.get(direct_url, headers=direct_headers, timeout=30)
+
+    def proxied(session):
+        return session.get(proxy_url, headers=proxy_headers, timeout=30)
+
+    load(direct, 2, 20), load(proxied, 2, 50)  # warm up: connections, caches, both gunicorn workers
+    for workers in options.workers:
+        added, ratios, direct_p50s, proxy_p50s, cpu = [], [], [], [], []
+        for _ in range(options.rounds):
+            base = p50_ms(load(direct, workers, options.calls))
+            used = app_cpu_seconds(app_pid)
+            through = p50_ms(load(proxied, workers, options.calls))
+            cpu.append((app_cpu_seconds(app_pid) - used) * 1000 / (workers * options.calls))
+            direct_p50s.append(base), proxy_p50s.append(through)
+            added.append(through - base), ratios.append(through / base)
+        middle = statistics.median(added)
+        print(f"{name:<11} {workers:>2} workers   added {spread(added, ' ms')}   ratio {spread(ratios)}   "
+              f"(p50 direct {statistics.median(direct_p50s):.2f} ms, proxy {statistics.median(proxy_p50s):.2f} ms; "
+              f"app CPU {statistics.median(cpu):.2f} ms per proxied call)"
+              f"   goal ≤ {GOAL_MS} ms {'met' if middle <= GOAL_MS else 'NOT MET'}   load {load_average()}",
+              flush=True)
+
+
+def load_average():
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def variants(options):
+    chosen = {}
+    if "sqlite" in options.variants:
+        chosen["SQLite"] = {"DATABASE_URL": f"sqlite:///{WORK / 'bench.sqlite3'}", "REDIS_URL": ""}
+    if "postgresql" in options.variants:
+        database = os.environ.get("BENCH_DATABASE_URL", "")
+        redis_url = os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL", "")
+        if database.startswith("postgres") and redis_url:
+            chosen["PostgreSQL"] = {"DATABASE_URL": database, "REDIS_URL": redis_url}
+        else:
+            print("PostgreSQL + Redis skipped: set BENCH_DATABASE_URL (postgres://…, emptied) and REDIS_URL.")
+    return chosen
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--calls", type=int, default=200)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", default="1,4", type=lambda text: [int(n) for n in text.split(",")],
+                        help="numbers of client threads, comma-separated (default 1,4)")
+    parser.add_argument("--calls", type=int, default=100, help="calls per client thread per round (default 100)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("--variants", default="sqlite,postgresql")
     options = parser.parse_args()
-    upstream_url, stop_upstream = serve_wsgi(upstream)
-    token = setup(upstream_url)
-    app_url, stop_app = serve_wsgi(get_wsgi_application())
+    app_workers, app_threads = os.environ.get("GUNICORN_WORKERS", "2"), os.environ.get("GUNICORN_THREADS", "8")
+    print(f"Proxy vs direct call, p50 per round: {options.rounds} interleaved rounds of {options.calls} calls "
+          f"per client thread; app: gunicorn {app_workers} workers x {app_threads} threads; min / median / max; "
+          f"load average at start {load_average()}", flush=True)
+    upstream_url, upstream = start_upstream()
     try:
-        direct_url, proxy_url = f"{upstream_url}/ping", f"{app_url}/api/v1/proxy/bench_proxy/ping"
-        direct = lambda session: session.get(direct_url, headers={"Authorization": f"Bearer {SECRET}"}, timeout=10)  # noqa: E731
-        proxied = lambda session: session.get(proxy_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)  # noqa: E731
-        load(direct, 1, 20), load(proxied, 1, 20)  # warm up
-        direct_samples = load(direct, options.workers, options.calls)
-        proxy_samples = load(proxied, options.workers, options.calls)
+        for name, database in variants(options).items():
+            env = {**os.environ, **APP_ENV, **database}
+            token = prepare(env, upstream_url)
+            app_url, app = start_app(env, name.lower())
+            try:
+                measure(name, app_url, app.pid, upstream_url, token, options)
+            finally:
+                app.terminate()
+                app.wait(timeout=30)
     finally:
-        stop_app()
-        stop_upstream()
-    d50, p50 = percentile(direct_samples, 0.5), percentile(proxy_samples, 0.5)
-    print(f"{options.workers} workers × {options.calls} calls: direct p50 {d50:.2f} ms "
-          f"(p90 {percentile(direct_samples, 0.9):.2f}), proxy p50 {p50:.2f} ms "
-          f"(p90 {percentile(proxy_samples, 0.9):.2f}); the proxy adds {p50 - d50:.2f} ms at p50, "
-          f"ratio {p50 / d50:.2f} (mean ratio {statistics.mean(proxy_samples) / statistics.mean(direct_samples):.2f})")
+        upstream.terminate()
+        upstream.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ when it was last used, and a line in the activity trail. Those are buffered in t
 one bulk UPDATE of last-used figures, in one transaction) at most every
 ``CONNECTORS_USAGE_FLUSH_SECONDS`` (default 1) by a background thread, and at exit. Errors and status
 changes are written at once, as before. ``CONNECTORS_USAGE_FLUSH_SECONDS=0`` writes everything at once.
+Other apps buffer their rows' use figures in the same batches (``record_use``: an API token's last use and
+proxy calls), so that a call writes nothing on its way.
 
 A clean shutdown loses nothing (the buffer is flushed at exit); a crash (SIGKILL, power) loses at most
 the last second of usage figures of each process: last-used times and activity lines of successful
@@ -50,6 +52,7 @@ class UsageBuffer:
         self._lock = threading.Lock()
         self._last = {}  # connection pk -> (last_used_at, last_status)
         self._events = []  # (connection pk, user pk, at, detail): the activity lines, made into rows by flush()
+        self._counts = {}  # (writer, key) -> [uses, last at]: other apps' use figures (add_use)
         self._thread = None
         self._pid = None
         self._pruned_at = 0.0
@@ -67,6 +70,19 @@ class UsageBuffer:
         else:
             self._start()
 
+    def add_use(self, writer, key, *, at, uses=1):
+        """Buffer a use of `key` (another app's row: an API token) at `at`, counted `uses` times; written at
+        the flush, in its transaction, by ``writer({key: (uses, last at)})``."""
+        with self._lock:
+            known = self._counts.setdefault((writer, key), [0, at])
+            known[0] += uses
+            known[1] = max(known[1], at)
+            full = len(self._counts) >= LIMIT
+        if full:
+            self.flush()
+        else:
+            self._start()
+
     def forget_last_use(self, pk):
         """Drop the buffered last-used figures of pk: a newer value was just written at once."""
         with self._lock:
@@ -79,12 +95,12 @@ class UsageBuffer:
     def flush(self):
         """Write what is buffered in one batch; return the number of activity lines written."""
         with self._lock:
-            last, events = self._last, self._events
-            self._last, self._events = {}, []
-        if not last and not events:
+            last, events, counts = self._last, self._events, self._counts
+            self._last, self._events, self._counts = {}, [], {}
+        if not last and not events and not counts:
             return 0
         try:
-            return _write(last, events)
+            return _write(last, events, counts)
         except Exception:  # a flush must not kill the flusher: say so, the figures are lost
             logger.exception("Could not write %d buffered usage records", len(events))
             return 0
@@ -111,7 +127,7 @@ class UsageBuffer:
                     prune()
                 db.close()  # this thread's connection: none held between flushes
                 with self._lock:
-                    if not self._events and not self._last:
+                    if not self._events and not self._last and not self._counts:
                         self._thread = None
                         return
         except Exception:
@@ -120,8 +136,13 @@ class UsageBuffer:
                 self._thread = None
 
 
-def _write(last, events):
+def _write(last, events, counts=None):
     with transaction.atomic():
+        by_writer = {}
+        for (writer, key), figures in (counts or {}).items():
+            by_writer.setdefault(writer, {})[key] = tuple(figures)
+        for writer, figures in by_writer.items():
+            writer(figures)
         pks = {pk for pk in last} | {pk for pk, *_ in events}
         existing = set(Connection.objects.filter(pk__in=pks).values_list("pk", flat=True))  # deleted meanwhile
         user_ids = {user_id for _, user_id, _, _ in events if user_id is not None}
@@ -156,6 +177,15 @@ def record(connection, *, at, status, error, detail, user, at_once):
     connection.last_used_at, connection.last_status = at, status
     # A model instance is made at flush time, off the request path (about 12 µs each).
     buffer.add(connection, at=at, status=status, event=(user.pk if user else None, timezone.now(), detail[:500]))
+
+
+def record_use(writer, key, *, at, uses=1):
+    """Record a use of another app's row (an API token's last use and calls): buffered, or at once when
+    buffering is off; ``writer({key: (uses, last at)})`` writes it."""
+    if buffering():
+        buffer.add_use(writer, key, at=at, uses=uses)
+    else:
+        writer({key: (uses, at)})
 
 
 def prune(now=None):

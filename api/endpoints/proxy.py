@@ -3,11 +3,12 @@
 import logging
 import time
 
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from ninja import Router
 
 from connections import masking, services
 from connections.errors import ConnectionUnavailable, DestinationRefused
+from connections.models import Connection
 from connectors_site import outbound
 
 from .. import proxy
@@ -15,7 +16,6 @@ from ..authentication import require
 from ..problems import Problem
 from ..scopes import Scope
 from .common import error_responses
-from .connections import own
 
 logger = logging.getLogger(__name__)
 router = Router(tags=["proxy"])
@@ -31,10 +31,20 @@ DESCRIPTION = (
 )
 
 
+def _own(request, link_name):
+    """The token user's connection with its connector, in one query (its logo too: deferring it costs more
+    than reading it)."""
+    found = list(Connection.objects.filter(owner=request.auth.user, link_name=link_name).select_related("connector")
+                 .order_by()[:1])
+    if not found:
+        raise Http404
+    return found[0]
+
+
 def _call(request, link_name, path):
     """Return (connection, the upstream's response, its body not read yet)."""
     require(request, Scope.PROXY)
-    connection = own(request, link_name)
+    connection = _own(request, link_name)
     try:
         url = proxy.target_url(connection.connector.base_url, path, request.META.get("QUERY_STRING", ""),
                                raw_path=request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or "")
@@ -88,6 +98,7 @@ def _relay(connection, response):
 
     answer = StreamingHttpResponse(body(), status=response.status_code, reason=response.reason or None)
     answer.proxied = True  # the third party's answer, passed on as it is (api.middleware)
+    answer._resource_closers.append(response.close)  # also when the body is never read (a HEAD, a client gone)
     for name, value in proxy.response_headers(response, masker):
         answer[name] = value
     return answer

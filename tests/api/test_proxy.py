@@ -6,12 +6,15 @@ import threading
 import tracemalloc
 
 import pytest
+from django.db import connection as db
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from api.models import PersonalAccessToken
 from auth_types.base import FORM
 from builder.models import Scope as ConnectorScope
-from connections import services
+from connections import services, usage
 from connections.masking import MASK
 from connections.models import Connection
 from tests.api.upstream import Upstream
@@ -83,11 +86,71 @@ def test_the_answer_keeps_rate_limit_headers_and_loses_hop_by_hop_and_credential
 
 
 def test_usage_is_recorded_as_the_consoles_and_counted_per_token(api, connection):
-    assert api.get(f"proxy/{connection.link_name}/echo").status_code == 200
+    assert called(api, connection) == 200
     connection.refresh_from_db()
     assert connection.last_status == 200 and connection.last_used_at is not None
     assert connection.events.filter(action="used").count() == 1
     assert PersonalAccessToken.objects.get().proxy_calls == 1
+
+
+@pytest.fixture
+def buffered(settings, monkeypatch):
+    """Usage buffered off the request path as in production (the suite writes it at once), each batch
+    written by the test itself: the background flusher would wait on the write lock the test's
+    transaction holds on SQLite."""
+    settings.CONNECTORS_USAGE_FLUSH_SECONDS = 1
+    settings.REDIS_URL = ""  # the database's rate limiter: the one that could write per call
+    usage.buffer.flush()
+    monkeypatch.setattr(usage.buffer, "_start", lambda: None)
+    yield usage.buffer
+    usage.buffer.flush()
+
+
+def writes(captured):
+    return [query["sql"] for query in captured.captured_queries
+            if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "SAVEPOINT", "BEGIN"))]
+
+
+def called(api, connection):
+    """Make a proxied call and read its answer whole, as a program does. (Not /echo: its `Connection: X-Hop`
+    keeps the client's connection open where werkzeug's server closes it, and a quick next call is lost.)"""
+    response = api.get(f"proxy/{connection.link_name}/big", data={"size": 64})
+    body = body_of(response)
+    assert response.status_code == 200, body
+    return response.status_code
+
+
+def test_a_proxied_call_reads_twice_and_writes_nothing_on_its_way(buffered, api, connection):
+    assert called(api, connection) == 200  # the first: a status change, a share
+    for _ in range(3):
+        with CaptureQueriesContext(db) as captured:
+            assert called(api, connection) == 200
+        # The token with its user, the connection with its connector; the rest waits for the usage batch.
+        assert len(captured) == 2, [query["sql"][:120] for query in captured.captured_queries]
+        assert writes(captured) == []
+
+
+def test_a_proxied_calls_counts_appear_after_the_usage_batch_is_written(buffered, api, connection):
+    for _ in range(4):
+        assert called(api, connection) == 200
+    buffered.flush()
+    token = PersonalAccessToken.objects.get()
+    assert token.proxy_calls == 4 and token.last_used_at is not None
+    connection.refresh_from_db()
+    assert connection.last_status == 200 and connection.last_used_at is not None
+    assert connection.events.filter(action="used").count() == 4
+    assert called(api, connection) == 200
+    buffered.flush()
+    assert PersonalAccessToken.objects.get().proxy_calls == 5
+
+
+def test_a_revoked_token_is_refused_at_the_next_call(buffered, api, connection, client, end_user):
+    assert called(api, connection) == 200
+    client.force_login(end_user)
+    token = PersonalAccessToken.objects.get()
+    assert client.post(reverse("api:token_revoke", args=[token.pk])).status_code == 302
+    response = api.get(f"proxy/{connection.link_name}/echo")
+    assert response.status_code == 401 and response.json()["detail"] == "This API token has been revoked."
 
 
 @pytest.mark.parametrize("path", [
@@ -222,3 +285,5 @@ def test_the_apis_own_error_answers_pass_unchanged(api, connection):
     response = api.get(f"proxy/{connection.link_name}/missing")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
     assert body_of(response) == b"<h1>no such page</h1>"
+
+
