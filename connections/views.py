@@ -123,11 +123,32 @@ class ConnectionDetailView(OwnConnectionMixin, DetailView):
         return super().get_context_data(**kwargs)
 
 
+# The header the page's script (static/js/console.js) sends with a console POST: it takes the console part only.
+CONSOLE_FRAGMENT_HEADER = "X-Console"
+
+
 @method_decorator(never_cache, name="dispatch")
 class ConsoleView(ConnectionDetailView):
-    """The request console: send a request through the connection and show what happened."""
+    """The request console: send a request through the connection and show what happened.
+
+    A form posted by the browser alone gets the whole connection page back; the page's script asks for
+    the console part only (the form, the recent requests, the response), all that changed.
+    """
 
     http_method_names = ["post"]
+
+    def fragment(self):
+        return self.request.headers.get(CONSOLE_FRAGMENT_HEADER) == "fragment"
+
+    def get_template_names(self):
+        return ["connections/_console.html"] if self.fragment() else super().get_template_names()
+
+    def get_context_data(self, **kwargs):
+        if not self.fragment():
+            return super().get_context_data(**kwargs)
+        masker = kwargs.pop("masker", None) or services.connection_masker(self.object)
+        return {"connection": self.object, "recent_requests": console.recent_requests(self.object, masker),
+                **kwargs}
 
     def post(self, request, *args, **kwargs):
         self.object = connection = self.get_object()
