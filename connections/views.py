@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -17,7 +17,8 @@ from builder.models import Connector, Stage
 from builder.views.mixins import BadRequestOnInvalidMixin
 from connectors_site import outbound
 from connectors_site.crypto import is_undecryptable
-from health.services import needs_attention
+from health.services import health_of, needs_attention
+from health.templatetags.health import BADGE_CSS
 
 from . import console, services
 from .forms import ConnectionNameForm, ConsoleForm, VariablesForm
@@ -52,9 +53,27 @@ class ConnectionListView(LoginRequiredMixin, ListView):
         return connections
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(q=self.q, statuses=Connection.Status.choices,
-                                        connector_filter=self.connector_filter, status_filter=self.status_filter,
-                                        attention=self.attention, **kwargs)
+        context = super().get_context_data(q=self.q, statuses=Connection.Status.choices,
+                                           connector_filter=self.connector_filter, status_filter=self.status_filter,
+                                           attention=self.attention, **kwargs)
+        self.prepare_rows(context["connections"])
+        return context
+
+    def prepare_rows(self, connections):
+        """Give each row its URLs and its health badge, reversing each URL once (not per row)."""
+        detail, logo = url_for_arg("connections:detail", "link_name"), url_for_arg("builder:logo", 2147483647)
+        for connection in connections:
+            connector = connection.connector
+            connection.page_url = detail(connection.link_name)
+            connection.logo_url = f"{logo(connector.pk)}?v={connector.logo_hash[:12]}" if connector.logo_hash else ""
+            health = health_of(connection)
+            connection.health_badge = (BADGE_CSS[health], health.label)
+
+
+def url_for_arg(name, marker):
+    """Return arg -> the URL of `name` for that one argument, reversing it once."""
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda value: f"{head}{value}{tail}"
 
 
 @method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
