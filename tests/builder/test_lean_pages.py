@@ -130,3 +130,23 @@ def test_catalog_cards_rendered_once_follow_every_change(client, builder_user, e
     client.force_login(end_user)
     html = page(client.get(catalog, custom))
     assert "Draft Of Mine" not in html and reverse("builder:general", args=[mine.pk]) not in html
+
+
+def test_the_steppers_security_check_follows_every_save(builder_client, builder_user):
+    """The stepper's check of the stored configuration is kept per version of the connector: a save shows anew."""
+    from tests.builder.test_builder_pages import steps_of
+
+    connector = configure(Connector.objects.create(name="Zylker", link_name="zylker", created_by=builder_user),
+                          "oauth2")
+    general = reverse("builder:general", args=[connector.pk])
+    assert ("Security", "Done") in steps_of(page(builder_client.get(general)))
+    connector.config = {**connector.config, "token_url": "not a url"}
+    connector.save()
+    assert ("Security", "Has problems") in steps_of(page(builder_client.get(general)))
+    assert ("Security", "Has problems") in steps_of(page(builder_client.get(general)))
+    configure(connector, "oauth2")
+    assert ("Security", "Done") in steps_of(page(builder_client.get(general)))
+    # The Ready gate checks afresh, whatever the stepper last showed.
+    Connector.objects.filter(pk=connector.pk).update(config={**connector.config, "token_url": "not a url"})
+    assert builder_client.post(reverse("builder:mark_ready", args=[connector.pk])).status_code != 302 or \
+        Connector.objects.get(pk=connector.pk).stage != Stage.READY
