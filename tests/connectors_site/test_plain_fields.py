@@ -95,3 +95,27 @@ def test_api_key_parameter_rows_are_crispys(refused):
                 continue
             expected = as_crispy_field(help_once(crispy_row[name], "shared-help"))
             assert normalized(plain_field(help_once(plain_row[name], "shared-help"))) == normalized(expected), name
+
+
+@pytest.mark.parametrize("key", sorted(examples()))
+def test_every_auth_types_credential_fields_are_crispys(key):
+    """What Add Connection and Edit values show the end user (types whose values the user types in)."""
+    kind, stored = registry.get(key), examples()[key]
+    form_class = kind.credential_form(stored.config)
+    if form_class is None:
+        pytest.skip("the provider authorizes these connections: nothing to type")
+    same_markup(lambda: form_class(config=stored.config, prefix="cred"))
+    same_markup(lambda: form_class(config=stored.config, stored_secrets=stored.credentials, prefix="cred"))
+    refused = {f"cred-{name}": "" for name in form_class.base_fields}
+    same_markup(lambda: _checked(form_class(refused, config=stored.config, prefix="cred")))
+
+
+def test_connection_variables_fields_are_crispys():
+    from connections.forms import VariablesForm
+
+    connector = Connector(variables=[
+        {"name": "shop", "label": "Shop", "kind": "dns_label", "help": "Your shop's name"},
+        {"name": "region", "label": "Region", "kind": "choice", "choices": ["eu", "us"]}])
+    assert len(VariablesForm(connector=connector).fields) == 2
+    same_markup(lambda: VariablesForm(connector=connector))
+    same_markup(lambda: _checked(VariablesForm({"var-shop": "a b", "var-region": "mars"}, connector=connector)))
