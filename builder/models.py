@@ -2,6 +2,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.urls import reverse
 
@@ -31,6 +32,9 @@ class TestMethod(models.TextChoices):
     POST = "POST", "POST"
     HEAD = "HEAD", "HEAD"
 
+
+# How long the builder's stepper may show a check of the stored configuration made earlier (same version).
+RECENT_CHECK_SECONDS = 60
 
 SECRETS_LOST = (
     "The stored secrets could not be decrypted with the configured encryption keys; enter them again and save."
@@ -182,14 +186,35 @@ class Connector(models.Model):
         self.logo = png_bytes
         self.logo_hash = hashlib.sha256(png_bytes).hexdigest() if png_bytes else ""
 
-    def security_problems(self):
-        """Return why Security is not complete and valid; empty when it is."""
+    def security_problems(self, *, recent=False):
+        """Return why Security is not complete and valid; empty when it is.
+
+        With `recent`, the stored configuration's check (its type's form validating it, about a
+        millisecond) may be one made less than a minute ago for this very version of the connector: the
+        builder's stepper, shown on every builder page, asks so; the Ready gate checks afresh.
+        """
         if not self.kind:
             return ["Security: choose an Authentication Type and save it."]
-        problems = [f"Security: {problem}" for problem in self.kind.problems(self.config, self.secrets)]
+        config_problems = (self._recent_config_problems() if recent and self.pk and self.updated_at
+                           else self.config_problems())
+        problems = [f"Security: {problem}" for problem in config_problems]
         problems += [f"Security: {problem}" for problem in self.placeholder_problems()]
         if self.secrets_lost:
             problems.insert(0, f"Security: {SECRETS_LOST}")
+        return problems
+
+    def config_problems(self):
+        """Return why the stored configuration (with its secrets) is not usable by its type."""
+        return self.kind.problems(self.config, self.secrets)
+
+    def _recent_config_problems(self):
+        # Keyed on the row's version (any save changes updated_at); a minute at most, for checks that
+        # depend on the time (a client certificate that expires).
+        key = f"builder:config-problems:{self.pk}:{self.updated_at.isoformat()}:{self.auth_type}:{self.secrets_lost}"
+        problems = cache.get(key)
+        if problems is None:
+            problems = self.config_problems()
+            cache.set(key, problems, RECENT_CHECK_SECONDS)
         return problems
 
     def placeholder_problems(self):

@@ -75,7 +75,7 @@ def builder_steps(connector, current=""):
         return reverse(f"builder:{name}", args=[connector.pk])
 
     general = connector.general_problems()
-    security = connector.security_problems()
+    security = connector.security_problems(recent=True)  # a check of this version made < 1 minute ago will do
     steps = [
         Step("general", "General", url("general"), PROBLEMS if general else DONE, general, not general),
         Step("security", "Security", url("security"),

@@ -20,9 +20,19 @@ def console_fields(data):
     return {name: str(data.get(name, "")) for name in FIELDS}
 
 
-@transaction.atomic
 def remember_request(connection, fields):
-    """Keep `fields` first among the connection's recent requests (once, however often sent)."""
+    """Keep `fields` first among the connection's recent requests (once, however often sent).
+
+    A request sent again while it is already the newest one changes nothing: no write, no commit.
+    """
+    newest = connection.console_requests.first()
+    if newest is not None and newest.request == fields:
+        return
+    _remember(connection, fields)
+
+
+@transaction.atomic
+def _remember(connection, fields):
     now = timezone.now()
     kept = list(connection.console_requests.all()[:KEEP])
     same = next((saved for saved in kept if saved.request == fields), None)

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -17,7 +17,8 @@ from builder.models import Connector, Stage
 from builder.views.mixins import BadRequestOnInvalidMixin
 from connectors_site import outbound
 from connectors_site.crypto import is_undecryptable
-from health.services import needs_attention
+from health.services import health_of, needs_attention
+from health.templatetags.health import BADGE_CSS
 
 from . import console, services
 from .forms import ConnectionNameForm, ConsoleForm, VariablesForm
@@ -52,9 +53,27 @@ class ConnectionListView(LoginRequiredMixin, ListView):
         return connections
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(q=self.q, statuses=Connection.Status.choices,
-                                        connector_filter=self.connector_filter, status_filter=self.status_filter,
-                                        attention=self.attention, **kwargs)
+        context = super().get_context_data(q=self.q, statuses=Connection.Status.choices,
+                                           connector_filter=self.connector_filter, status_filter=self.status_filter,
+                                           attention=self.attention, **kwargs)
+        self.prepare_rows(context["connections"])
+        return context
+
+    def prepare_rows(self, connections):
+        """Give each row its URLs and its health badge, reversing each URL once (not per row)."""
+        detail, logo = url_for_arg("connections:detail", "link_name"), url_for_arg("builder:logo", 2147483647)
+        for connection in connections:
+            connector = connection.connector
+            connection.page_url = detail(connection.link_name)
+            connection.logo_url = f"{logo(connector.pk)}?v={connector.logo_hash[:12]}" if connector.logo_hash else ""
+            health = health_of(connection)
+            connection.health_badge = (BADGE_CSS[health], health.label)
+
+
+def url_for_arg(name, marker):
+    """Return arg -> the URL of `name` for that one argument, reversing it once."""
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda value: f"{head}{value}{tail}"
 
 
 @method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
@@ -123,11 +142,32 @@ class ConnectionDetailView(OwnConnectionMixin, DetailView):
         return super().get_context_data(**kwargs)
 
 
+# The header the page's script (static/js/console.js) sends with a console POST: it takes the console part only.
+CONSOLE_FRAGMENT_HEADER = "X-Console"
+
+
 @method_decorator(never_cache, name="dispatch")
 class ConsoleView(ConnectionDetailView):
-    """The request console: send a request through the connection and show what happened."""
+    """The request console: send a request through the connection and show what happened.
+
+    A form posted by the browser alone gets the whole connection page back; the page's script asks for
+    the console part only (the form, the recent requests, the response), all that changed.
+    """
 
     http_method_names = ["post"]
+
+    def fragment(self):
+        return self.request.headers.get(CONSOLE_FRAGMENT_HEADER) == "fragment"
+
+    def get_template_names(self):
+        return ["connections/_console.html"] if self.fragment() else super().get_template_names()
+
+    def get_context_data(self, **kwargs):
+        if not self.fragment():
+            return super().get_context_data(**kwargs)
+        masker = kwargs.pop("masker", None) or services.connection_masker(self.object)
+        return {"connection": self.object, "recent_requests": console.recent_requests(self.object, masker),
+                **kwargs}
 
     def post(self, request, *args, **kwargs):
         self.object = connection = self.get_object()

@@ -53,7 +53,10 @@ class BuiltInConnectorsView(LoginRequiredMixin, ListView):
             q=self.q, category=self.category, categories=categories, custom=CUSTOM, custom_count=custom_count,
             can_build=self.request.user.has_perm(BUILD_PERMISSION), **kwargs,
         )
-        self.prepare_cards(context["connectors"], context["can_build"])
+        connectors = context["connectors"]
+        # The cards are rendered once per version of what they show (the template caches them by it).
+        context["cards_version"] = (context["can_build"], [(c.pk, c.updated_at) for c in connectors])
+        self.prepare_cards(connectors, context["can_build"])
         return context
 
     def prepare_cards(self, connectors, can_build):

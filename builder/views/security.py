@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
@@ -28,7 +29,9 @@ class AuthPanelMixin:
     def panel_context(self, connector, auth_type, config_form=None):
         if auth_type is None:
             return {"panel": None}
-        return {"panel": {"type": auth_type, "form": config_form or security_form(connector, auth_type)},
+        # Built when the page renders it: a GET's fields usually come rendered from the cache (the template).
+        form = config_form or SimpleLazyObject(lambda: security_form(connector, auth_type))
+        return {"panel": {"type": auth_type, "form": form},
                 "callback_url": self.request.build_absolute_uri(connector.callback_path())}
 
 
@@ -48,7 +51,7 @@ class SecurityView(AuthPanelMixin, ConnectorSectionMixin, TemplateView):
         return super().get_context_data(
             choice_form=choice_form,
             active_form=context["panel"]["form"] if context["panel"] else None,
-            test_form=test_form or ApiSettingsForm(instance=connector),
+            test_form=test_form or SimpleLazyObject(lambda: ApiSettingsForm(instance=connector)),
             # Settings other apps keep about the connector (builder.sections): health checks, account identity.
             section_forms=sections.posted_forms(connector, self.section) if section_forms is None else section_forms,
             panel_url=reverse("builder:security_panel", args=[connector.pk, "__key__"]),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from builder.models import Connector, Stage
 from connections.models import Connection
 
-from tests.builder.conftest import configure, page
+from tests.builder.conftest import configure, page, security_data
 from tests.examples import example
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +91,62 @@ def test_security_queries_are_flat(builder_client, builder_user, end_user):
     many, html = queries(builder_client, url)
     assert many == few
     assert re.findall(r'data-auth-type="([^"]+)"', html) == ["oauth2"]
+
+
+def test_security_fields_rendered_once_follow_every_change(builder_client, builder_user):
+    """The unbound Security fields come from the cache while the connector is unchanged, and never outlive a change."""
+    connector = configure(Connector.objects.create(name="Zylker", link_name="zylker", created_by=builder_user),
+                          "oauth2", token_url="https://accounts.zylker.example/token-one")
+    url = reverse("builder:security", args=[connector.pk])
+    def without_tokens(html):
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+    first = page(builder_client.get(url))
+    assert "token-one" in first and without_tokens(page(builder_client.get(url))) == without_tokens(first)
+    configure(connector, "oauth2", token_url="https://accounts.zylker.example/token-two")
+    changed = page(builder_client.get(url))
+    assert "token-two" in changed and "token-one" not in changed
+    # Another host shows its own callback URL; a refused POST shows what was posted.
+    assert "//127.0.0.1/" in page(builder_client.get(url, HTTP_HOST="127.0.0.1"))
+    refused = builder_client.post(url, security_data("oauth2", token_url="not a url"))
+    assert refused.status_code == 400 and 'value="not a url"' in page(refused)
+
+
+def test_catalog_cards_rendered_once_follow_every_change(client, builder_user, end_user):
+    builtins(4)
+    client.force_login(builder_user)
+    catalog = reverse("builder:catalog")
+    assert "Service 0001" in page(client.get(catalog))
+    renamed = Connector.objects.get(name="Service 0001")
+    renamed.name = "Renamed Service"
+    renamed.save()
+    html = page(client.get(catalog))
+    assert "Renamed Service" in html and "Service 0001" not in html
+    # Someone who may not build never gets the builder's cards (a Draft of theirs, its builder link).
+    mine = configure(Connector.objects.create(name="Draft Of Mine", link_name="draft_of_mine",
+                                              created_by=builder_user), "bearer")
+    custom = {"category": "CUSTOM CONNECTOR"}
+    assert f'href="{reverse("builder:general", args=[mine.pk])}"' in page(client.get(catalog, custom))
+    client.force_login(end_user)
+    html = page(client.get(catalog, custom))
+    assert "Draft Of Mine" not in html and reverse("builder:general", args=[mine.pk]) not in html
+
+
+def test_the_steppers_security_check_follows_every_save(builder_client, builder_user):
+    """The stepper's check of the stored configuration is kept per version of the connector: a save shows anew."""
+    from tests.builder.test_builder_pages import steps_of
+
+    connector = configure(Connector.objects.create(name="Zylker", link_name="zylker", created_by=builder_user),
+                          "oauth2")
+    general = reverse("builder:general", args=[connector.pk])
+    assert ("Security", "Done") in steps_of(page(builder_client.get(general)))
+    connector.config = {**connector.config, "token_url": "not a url"}
+    connector.save()
+    assert ("Security", "Has problems") in steps_of(page(builder_client.get(general)))
+    assert ("Security", "Has problems") in steps_of(page(builder_client.get(general)))
+    configure(connector, "oauth2")
+    assert ("Security", "Done") in steps_of(page(builder_client.get(general)))
+    # The Ready gate checks afresh, whatever the stepper last showed.
+    Connector.objects.filter(pk=connector.pk).update(config={**connector.config, "token_url": "not a url"})
+    assert builder_client.post(reverse("builder:mark_ready", args=[connector.pk])).status_code != 302 or \
+        Connector.objects.get(pk=connector.pk).stage != Stage.READY

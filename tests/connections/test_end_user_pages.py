@@ -147,3 +147,36 @@ class TestConsole:
         assert "-H &#x27;Authorization: Bearer ••••••••&#x27;" in curl
         assert "--data-binary" in curl and "tok-canary-77" not in html
         assert 'data-copy-target="curl-command"' in html
+
+    def test_the_pages_script_gets_the_console_part_only(self, user_client, bearer, httpbin_url):
+        """What static/js/console.js asks for: the console (form, recent requests) and the response, no page."""
+        url = reverse("connections:console", args=[bearer.link_name])
+        data = {"method": "GET", "body_type": "none", "url": f"{httpbin_url}/anything/part"}
+        whole = page(user_client.post(url, data))
+        response = user_client.post(url, data, headers={"X-Console": "fragment"})
+        part = page(response)
+        assert response.status_code == 200
+        assert "<html" not in part and 'id="activity-title"' not in part and 'id="console-area"' not in part
+        for marker in ('id="console-form"', 'data-testid="response-status"', 'data-testid="recent-requests"',
+                       'id="curl-command"', 'name="csrfmiddlewaretoken"'):
+            assert marker in part and marker in whole, marker
+        assert '<div id="console-area">' in whole and 'src="/static/js/console.js"' in whole
+        assert "tok-canary-77" not in part  # masked as on the page
+
+    def test_a_refused_console_part_shows_the_problems(self, user_client, bearer):
+        response = user_client.post(reverse("connections:console", args=[bearer.link_name]),
+                                    {"method": "GET", "body_type": "none", "url": "a b"},
+                                    headers={"X-Console": "fragment"})
+        assert response.status_code == 400
+        part = page(response)
+        assert 'id="error-summary"' in part and 'id="id_url_error"' in part and "<html" not in part
+
+    def test_sending_the_newest_request_again_writes_nothing(self, user_client, bearer, httpbin_url):
+        from django.test.utils import CaptureQueriesContext
+
+        console(user_client, bearer, url=f"{httpbin_url}/anything/again")
+        with CaptureQueriesContext(db) as captured:
+            assert console(user_client, bearer, url=f"{httpbin_url}/anything/again").status_code == 200
+        writes = [q["sql"] for q in captured if "consolerequest" in q["sql"] and not q["sql"].startswith("SELECT")]
+        assert writes == []
+        assert bearer.console_requests.count() == 1

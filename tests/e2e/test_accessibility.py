@@ -89,6 +89,12 @@ def end_user_pages(audit, ready, connection):
     audit.check("Add Connection, refused")
     audit.visit(reverse("connections:list"))
     audit.visit(connection.get_absolute_url())
+    audit.page.get_by_label("URL").fill("not a url")
+    audit.page.get_by_role("button", name="Send").click()  # refused; the page's script swaps in the console part
+    expect(audit.page.locator("#error-summary")).to_be_focused()
+    expect(audit.page.locator("#id_url_error")).to_be_visible()
+    assert audit.page.url.endswith(connection.get_absolute_url())  # the page stayed; only its console changed
+    audit.check("Connection, console refused")
     audit.visit(reverse("connections:rename", args=[connection.link_name]))
     audit.visit(reverse("connections:credentials", args=[connection.link_name]))
     audit.visit(reverse("connections:delete", args=[connection.link_name]))
