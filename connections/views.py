@@ -17,8 +17,8 @@ from builder.models import Connector, Stage
 from builder.views.mixins import BadRequestOnInvalidMixin
 from connectors_site import outbound
 from connectors_site.crypto import is_undecryptable
-from health.services import health_of, needs_attention
-from health.templatetags.health import BADGE_CSS
+from health.services import needs_attention
+from health.templatetags.health import badge as health_badge
 
 from . import console, services
 from .forms import ConnectionNameForm, ConsoleForm, VariablesForm
@@ -66,8 +66,7 @@ class ConnectionListView(LoginRequiredMixin, ListView):
             connector = connection.connector
             connection.page_url = detail(connection.link_name)
             connection.logo_url = f"{logo(connector.pk)}?v={connector.logo_hash[:12]}" if connector.logo_hash else ""
-            health = health_of(connection)
-            connection.health_badge = (BADGE_CSS[health], health.label)
+            connection.health_badge = health_badge(connection)
 
 
 def url_for_arg(name, marker):

@@ -13,13 +13,18 @@ BADGE_CSS = {
 }
 
 
-@register.inclusion_tag("health/_badge.html")
-def health_badge(connection):
-    """The health badge beside a connection's status badge, when it tells something the status does not
-    (Degraded while the status still says Connected, say); a second "Connected" would only repeat it."""
+def badge(connection):
+    """Return (css, label) of the health badge beside a connection's status badge, or None when it would
+    tell nothing the status does not (Degraded while the status still says Connected is shown; a second
+    "Connected" would only repeat it)."""
     health = services.health_of(connection)
     told = services.told_by_status(connection)
-    return {"health": health, "css": BADGE_CSS[health], "shown": told is not None and health != told}
+    return (BADGE_CSS[health], health.label) if told is not None and health != told else None
+
+
+@register.inclusion_tag("health/_badge.html")
+def health_badge(connection):
+    return {"badge": badge(connection)}
 
 
 @register.inclusion_tag("health/_connection_health.html")

@@ -94,21 +94,21 @@ def badges_of(html):
 
 def test_the_health_badge_shows_only_what_the_status_does_not_say(client, end_user, checked_connection):
     """A status badge "Connected" and a health badge "Connected" side by side say one thing twice."""
-    from health.templatetags.health import health_badge
+    from health.templatetags.health import badge as health_badge
 
     connection = checked_connection("/bearer", name="Fine")
     services.check(connection)
-    assert not health_badge(connection)["shown"]  # Connected, as its status says
+    assert health_badge(connection) is None  # Connected, as its status says
     failing = checked_connection("/status/503", name="Flaky")
     services.check(failing)
     failing = Connection.objects.get(pk=failing.pk)
-    assert failing.status == Connection.Status.CONNECTED and health_badge(failing)["shown"]  # Degraded: news
+    assert failing.status == Connection.Status.CONNECTED and health_badge(failing) == ("text-bg-warning", "Degraded")  # Degraded: news
     for status in (Connection.Status.NEEDS_REAUTHORIZATION, Connection.Status.REVOKED, Connection.Status.PENDING,
                    Connection.Status.FAILING):
         Connection.objects.filter(pk=failing.pk).update(status=status)
-        assert not health_badge(Connection.objects.get(pk=failing.pk))["shown"], status
+        assert health_badge(Connection.objects.get(pk=failing.pk)) is None, status
     Connection.objects.filter(pk=failing.pk).update(status=Connection.Status.CONNECTED, enabled=False)
-    assert not health_badge(Connection.objects.get(pk=failing.pk))["shown"]  # "Disabled" once
+    assert health_badge(Connection.objects.get(pk=failing.pk)) is None  # "Disabled" once
 
     client.force_login(end_user)
     page = client.get(reverse("connections:detail", args=[connection.link_name])).content.decode()
