@@ -16,6 +16,8 @@ def connector_by_ref(ref, queryset, *, pointer):
     """Return the connector an id or a link name names in `queryset`; a problem (400) naming `pointer` if none."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
         found = queryset.filter(pk=int(ref)).first() if int(ref) < 2**63 else None
+    elif "\x00" in ref:  # no link name holds one (and PostgreSQL refuses it in a query)
+        found = None
     else:
         found = queryset.filter(link_name=ref).first()
     if found is None:

@@ -372,8 +372,11 @@ def logo_url(request, connector):
     """The API's URL of the connector's logo, versioned by its content; None when it has none."""
     if not connector.logo_hash:
         return None
-    path = reverse("api-v1:connector_logo", kwargs={"pk": connector.pk})
-    return request.build_absolute_uri(f"{path}?v={connector.logo_hash[:12]}")
+    parts = getattr(request, "_connector_logo_url", None)
+    if parts is None:  # once per request: a list answers up to 100 connectors
+        url = request.build_absolute_uri(reverse("api-v1:connector_logo", kwargs={"pk": 0}))
+        parts = request._connector_logo_url = url.rsplit("/0/logo", 1)
+    return f"{parts[0]}/{connector.pk}/logo{parts[1]}?v={connector.logo_hash[:12]}"
 
 
 @router.post("/connectors/{int:pk}/logo", response={200: ConnectorOut, **error_responses(413, 415)},

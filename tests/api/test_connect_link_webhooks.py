@@ -165,3 +165,27 @@ def test_staff_subscribe_endpoints_to_the_connect_link_events(client, staff_user
     assert all(f'value="{name}"' in page for name in LINK_EVENTS)
     admin_page = admin_client.get(reverse("admin:webhooks_webhookendpoint_add")).content.decode()
     assert all(f'value="{name}"' in admin_page for name in LINK_EVENTS)
+
+
+def test_the_migration_settles_the_links_made_before_it_quietly(receiver, end_user, basic_connector):
+    import importlib
+
+    from django.apps import apps
+
+    server = receiver()
+    register(server, LINK_EVENTS)
+    now = timezone.now()
+    connected_unseen, ran_out, open_one = (
+        ConnectLink.issue(user=end_user, token=None, connector=basic_connector)[0] for _ in range(3))
+    ConnectLink.objects.filter(pk=connected_unseen.pk).update(opened_by=end_user,
+                                                               opened_at=now - datetime.timedelta(minutes=5))
+    made = Connection.objects.create(connector=basic_connector, owner=end_user, name="Before", link_name="before",
+                                     status="connected")
+    ConnectLink.objects.filter(pk=ran_out.pk).update(expires_at=now - datetime.timedelta(minutes=1))
+    assert server.received == []  # no ConnectionEvent: as a connection made before this version
+
+    importlib.import_module("api.migrations.0003_connectlink_settled_at").settle_the_past(apps, None)
+    connected_unseen.refresh_from_db(), ran_out.refresh_from_db(), open_one.refresh_from_db()
+    assert connected_unseen.connection == made and connected_unseen.settled_at
+    assert ran_out.settled_at and open_one.settled_at is None and open_one.result() == "pending"
+    assert run_job() == "0 expired" and server.received == []

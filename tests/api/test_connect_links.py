@@ -79,3 +79,10 @@ def test_only_its_maker_polls_a_link_and_only_a_ready_connector_gets_one(api_as,
     assert response.status_code == 400 and response.json()["errors"][0]["pointer"] == "/connector"
     assert ConnectLink.objects.count() == 1
     assert link["url"].split("/connect/")[1].strip("/") not in str(ConnectLink.objects.values().get())
+
+
+def test_a_nul_in_the_connector_is_a_problem_not_a_server_error(api_as, end_user):
+    api = api_as(end_user)
+    for path in ("connect-links", "connections"):
+        response = api.post(path, {"connector": "a\u0000b"})
+        assert response.status_code == 400 and response.json()["errors"][0]["pointer"] == "/connector", path
