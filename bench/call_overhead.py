@@ -2,11 +2,16 @@
 
     .venv/bin/python bench/call_overhead.py [--calls 400] [--rounds 5] [--profile TYPE] [--types basic,bearer]
 
-For every auth type (the examples' values), over plain HTTP to bench/upstream.py served by gunicorn
-in processes of its own (as `make bench`): the median time of `connection_request` minus the median
-time of a keep-alive `requests.Session` call with the same auth to the same URL, over interleaved
-rounds (the min / median / max of the rounds' differences), the database queries one call makes
-once warm, and, with --profile TYPE, a cProfile of that type's calls sorted by own time.
+For every auth type (the examples' values), over plain HTTP (or --scheme https) to bench/upstream.py
+served by gunicorn in processes of its own (as `make bench`), over interleaved rounds:
+* own work: the median time of `connection_request` minus the median time of a keep-alive
+  `requests.Session` call with the same auth to the same URL (min / median / max of the rounds);
+* CPU: this thread's CPU time per call of each side and the difference (steadier under load);
+* around send: the median time `connection_request` spends outside `outbound.send` (the app's own work
+  around the HTTP call), and how much slower `outbound.send` is than the direct call;
+* the Python function calls one call of each side makes (cProfile's count: the same under any load);
+* the database queries one call makes once warm;
+and, with --profile TYPE, a cProfile of that type's calls sorted by own and cumulative time.
 """
 
 import argparse

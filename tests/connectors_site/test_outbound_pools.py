@@ -160,7 +160,8 @@ def test_a_call_made_during_another_has_a_session_of_its_own(peer):
 def test_a_route_is_the_scheme_host_and_port_urllib3_reads(url):
     parts = requests.packages.urllib3.util.parse_url(url)
     scheme = parts.scheme.lower()
-    assert outbound_pools.route_of(url) == (scheme, parts.host.lower(), parts.port or {"http": 80, "https": 443}[scheme])
+    port = parts.port or {"http": 80, "https": 443}[scheme]
+    assert outbound_pools.route_of(url) == (scheme, parts.host.lower(), port)
 
 
 # --- per-call TLS options ---------------------------------------------------------------------
