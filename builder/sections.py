@@ -75,6 +75,27 @@ class SectionForm(forms.Form):
         return [self.section.key] if self.has_changed() else []
 
 
+class SettingAdminForm(forms.ModelForm):
+    """Django admin's form for an app's model that keeps a section's setting (with a `connector` field):
+    it refuses what the builder's page refuses. Set `setting_field` and `validator(value, connector)`."""
+
+    setting_field = ""
+
+    @staticmethod
+    def validator(value, connector):
+        raise NotImplementedError("SettingAdminForm subclasses name their validator")
+
+    def clean(self):
+        cleaned = super().clean()
+        connector, value = cleaned.get("connector"), cleaned.get(self.setting_field)
+        if connector is not None and value not in (None, ""):
+            try:
+                self.validator(value, connector)
+            except forms.ValidationError as error:
+                self.add_error(self.setting_field, error)
+        return cleaned
+
+
 @dataclasses.dataclass(frozen=True)
 class ConnectorSection:
     key: str  # unique; the form's prefix, the document's and the API's key

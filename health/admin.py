@@ -1,26 +1,20 @@
-from django import forms
 from django.contrib import admin
+
+from builder import sections
 
 from .forms import validate_interval
 from .models import ConnectionHealth, HealthCheck, HealthPolicy
 
 
-class HealthPolicyForm(forms.ModelForm):
+class HealthPolicyForm(sections.SettingAdminForm):
     """The builder's rules (Security → Health checks): bounds, and off without a test request."""
+
+    setting_field = "interval_minutes"
+    validator = staticmethod(validate_interval)
 
     class Meta:
         model = HealthPolicy
         fields = ["connector", "interval_minutes"]
-
-    def clean(self):
-        cleaned = super().clean()
-        connector, minutes = cleaned.get("connector"), cleaned.get("interval_minutes")
-        if connector is not None and minutes is not None:
-            try:
-                validate_interval(minutes, connector)
-            except forms.ValidationError as error:
-                self.add_error("interval_minutes", error)
-        return cleaned
 
 
 @admin.register(HealthPolicy)

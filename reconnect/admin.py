@@ -1,26 +1,20 @@
-from django import forms
 from django.contrib import admin
+
+from builder import sections
 
 from .forms import validate_identity_field
 from .models import AccountIdentity, IdentityField
 
 
-class IdentityFieldForm(forms.ModelForm):
+class IdentityFieldForm(sections.SettingAdminForm):
     """The builder's rules (Security → Provider account): a path reconnect reads, and a test request."""
+
+    setting_field = "path"
+    validator = staticmethod(validate_identity_field)
 
     class Meta:
         model = IdentityField
         fields = ["connector", "path"]
-
-    def clean(self):
-        cleaned = super().clean()
-        connector, path = cleaned.get("connector"), cleaned.get("path")
-        if connector is not None and path:
-            try:
-                validate_identity_field(path, connector)
-            except forms.ValidationError as error:
-                self.add_error("path", error)
-        return cleaned
 
 
 @admin.register(IdentityField)

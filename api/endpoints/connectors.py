@@ -396,11 +396,7 @@ def connector_logo_upload(request, pk: int, file: File[UploadedFile] = None):
         detail = " ".join(error.messages)
         raise Problem(LOGO_STATUS.get(error.code, 400), detail,
                       errors=[{"detail": detail, "pointer": pointer("file")}]) from None
-    with transaction.atomic():
-        connector.set_logo(png)
-        connector.save(update_fields=["logo", "logo_hash", "updated_at"])
-        services.connector_record_change(connector=connector, user=request.auth.user,
-                                         action=ConnectorChange.Action.GENERAL, fields=["logo"])
+    _store_logo(request, connector, png)
     return _connector(request, pk)
 
 
@@ -409,12 +405,17 @@ def connector_logo_remove(request, pk: int):
     require(request, Scope.CONNECTORS_WRITE)
     connector = _connector(request, pk)
     if connector.logo_hash:
-        with transaction.atomic():
-            connector.set_logo(None)
-            connector.save(update_fields=["logo", "logo_hash", "updated_at"])
-            services.connector_record_change(connector=connector, user=request.auth.user,
-                                             action=ConnectorChange.Action.GENERAL, fields=["logo"])
+        _store_logo(request, connector, None)
     return _connector(request, pk)
+
+
+def _store_logo(request, connector, png):
+    """Set (a PNG) or remove (None) the connector's logo and record the change in its history."""
+    with transaction.atomic():
+        connector.set_logo(png)
+        connector.save(update_fields=["logo", "logo_hash", "updated_at"])
+        services.connector_record_change(connector=connector, user=request.auth.user,
+                                         action=ConnectorChange.Action.GENERAL, fields=["logo"])
 
 
 @router.get("/connectors/{int:pk}/logo", response=ERRORS, url_name="connector_logo", summary="Download the logo",
