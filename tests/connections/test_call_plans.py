@@ -9,7 +9,7 @@ from django.db import connection as db
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from connections import services
+from connections import plans, services
 from connections.models import Connection
 from connectors_site import crypto
 from tests.connections.conftest import BEARER_CONFIG, api_key_config
@@ -130,14 +130,14 @@ def test_a_hot_call_queries_only_to_load_the_connection_and_decrypts_nothing_aga
 
 def test_a_plan_is_made_once_per_version(bearer, monkeypatch):
     made = []
-    real = services._CallPlan.__init__
+    real = plans.CallPlan.__init__
 
     def counting(self, *args, **kwargs):
         made.append(1)
         real(self, *args, **kwargs)
 
-    monkeypatch.setattr(services._CallPlan, "__init__", counting)
-    services._plans.clear()
+    monkeypatch.setattr(plans.CallPlan, "__init__", counting)
+    plans.plans.clear()
     for _ in range(3):
         services.connection_request(fresh(bearer), "GET", "/get")
     assert len(made) == 1
