@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from connectors_site.prepared import PreparedLookup
+
 from .scopes import Scope, may_hold
 
 # A recognisable prefix, so that secret scanners (and people) can tell a leaked token for what it is.
@@ -124,6 +126,12 @@ def write_uses(figures):
                                      default=models.Value(at)))
 
 
+# Every API call reads its token (and the token's user) by lookup id: compiled once (connectors_site/prepared.py).
+_by_lookup_id = PreparedLookup(
+    lambda lookup_id: PersonalAccessToken.objects.select_related("user").filter(lookup_id=lookup_id).order_by()[:1],
+    lookup_id=str)
+
+
 def token_from_text(text):
     """Return the token that `text` spells (as sent by a program), usable or not, or None."""
     if not text or not text.startswith(PREFIX):
@@ -131,7 +139,7 @@ def token_from_text(text):
     lookup_id, _, secret = text[len(PREFIX):].partition("_")
     if len(lookup_id) != LOOKUP_ID_LENGTH or not secret:
         return None
-    found = list(PersonalAccessToken.objects.select_related("user").filter(lookup_id=lookup_id).order_by()[:1])
+    found = _by_lookup_id(lookup_id=lookup_id)
     token = found[0] if found else None
     if token is None or not hmac.compare_digest(token.secret_digest, digest(secret)):
         return None

@@ -35,9 +35,10 @@ api = Api(
     title="Custom Connectors API", version="1", description=DESCRIPTION, urls_namespace="api-v1",
     auth=TokenAuth(), docs=Swagger(settings={"persistAuthorization": False}),
 )
+# The proxy first: its calls are the most frequent, and each address pattern tried before its own costs.
+api.add_router("", proxy.router)
 api.add_router("", connections.router)
 api.add_router("", connectors.router)
-api.add_router("", proxy.router)
 api.add_router("", connect_links.router)
 
 

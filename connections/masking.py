@@ -32,6 +32,11 @@ class Masker:
         self._patterns = {value: _value_pattern(value) for value in self.values}
         self._ordered = _longest_first(self._patterns)
 
+    @functools.cached_property
+    def stream_plan(self):
+        """What a StreamMasker of this masker's values needs, worked out once (_stream_plan)."""
+        return _stream_plan(self.values)
+
     def merged(self, *others):
         """Return a Masker hiding what this one and each of `others` hide: this one's values first."""
         combined = Masker()
@@ -210,6 +215,18 @@ def _longest_form(value):
                sum(max(len(form) for form in _char_forms(char, True)) for char in value))
 
 
+def _stream_plan(values):
+    """What StreamMasker needs for these values, worked out once: the values (longest first), their patterns,
+    the longest tail ever held, and every character a form of a value can begin with."""
+    values = sorted(values, key=len, reverse=True)
+    openers = set()
+    for value in values:
+        openers.update(base64.b64encode(value.encode()).decode()[:1])
+        openers.update(*(form[0] for form in _char_forms(value[0], True)))
+    return (values, [_value_pattern(value, raw=True) for value in values],
+            max(map(_longest_form, values), default=1) - 1, frozenset(openers))
+
+
 class StreamMasker:
     """Mask a body arriving in chunks of bytes (read as Latin-1, so binary passes unchanged) without holding
     more than a tail that could begin a secret: feed() each chunk, then close() for what is left."""
@@ -217,9 +234,7 @@ class StreamMasker:
     RAW_MASK = MASK.encode().decode("latin-1")
 
     def __init__(self, masker):
-        self._values = sorted(masker.values, key=len, reverse=True)
-        self._patterns = [_value_pattern(value, raw=True) for value in self._values]
-        self._window = max(map(_longest_form, self._values), default=1) - 1  # the longest tail ever held
+        self._values, self._patterns, self._window, self._openers = masker.stream_plan
         self._held = ""
 
     def feed(self, chunk):
@@ -247,7 +262,7 @@ class StreamMasker:
             inside = [end for begin, end in spans if begin < start < end]
             if inside:
                 start = max(inside)
-            elif any(_could_begin(value, text[start:]) for value in self._values):
+            elif text[start] in self._openers and any(_could_begin(value, text[start:]) for value in self._values):
                 return start
             else:
                 start += 1

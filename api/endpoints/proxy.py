@@ -3,13 +3,14 @@
 import logging
 import time
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from ninja import Router
 
 from connections import masking, services
 from connections.errors import ConnectionUnavailable, DestinationRefused
 from connections.models import Connection
 from connectors_site import outbound
+from connectors_site.prepared import PreparedLookup
 
 from .. import proxy
 from ..authentication import require
@@ -31,11 +32,16 @@ DESCRIPTION = (
 )
 
 
+# The token user's connection with its connector, in one query compiled once (connectors_site/prepared.py);
+# its logo too: deferring it costs more than reading it.
+_by_link_name = PreparedLookup(
+    lambda owner_id, link_name: Connection.objects.filter(owner_id=owner_id, link_name=link_name)
+    .select_related("connector").order_by()[:1],
+    owner_id=int, link_name=str)
+
+
 def _own(request, link_name):
-    """The token user's connection with its connector, in one query (its logo too: deferring it costs more
-    than reading it)."""
-    found = list(Connection.objects.filter(owner=request.auth.user, link_name=link_name).select_related("connector")
-                 .order_by()[:1])
+    found = _by_link_name(owner_id=request.auth.user_id, link_name=link_name)
     if not found:
         raise Http404
     return found[0]
@@ -80,7 +86,8 @@ def _send(request, connection, url, body):
 
 
 def _relay(connection, response):
-    """Stream the upstream's answer; a failure mid-body can only end the stream (the status is sent)."""
+    """Pass the upstream's answer on: streamed, unless its body was small enough to be read already; a failure
+    mid-body can only end the stream (the status is sent)."""
     # The masker of the credentials the call used, when the call path gives one; else the connection's.
     masker = getattr(response, "masker", None) or services.connection_masker(connection)
 
@@ -96,9 +103,12 @@ def _relay(connection, response):
         if rest := stream.close():
             yield rest
 
-    answer = StreamingHttpResponse(body(), status=response.status_code, reason=response.reason or None)
+    if response.body_pending or response.request.method == "HEAD":  # a HEAD's answer says no length of its own
+        answer = StreamingHttpResponse(body(), status=response.status_code, reason=response.reason or None)
+        answer._resource_closers.append(response.close)  # also when the body is never read (a HEAD, a client gone)
+    else:  # a body small enough to have been read whole (outbound.STREAM_READ_AHEAD): sent in one piece
+        answer = HttpResponse(b"".join(body()), status=response.status_code, reason=response.reason or None)
     answer.proxied = True  # the third party's answer, passed on as it is (api.middleware)
-    answer._resource_closers.append(response.close)  # also when the body is never read (a HEAD, a client gone)
     for name, value in proxy.response_headers(response, masker):
         answer[name] = value
     return answer

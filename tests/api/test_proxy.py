@@ -85,6 +85,27 @@ def test_the_answer_keeps_rate_limit_headers_and_loses_hop_by_hop_and_credential
     assert "upstream-cookie" not in str(response.cookies)
 
 
+def test_a_small_answer_comes_in_one_piece_with_the_length_of_its_masked_body(api, connection):
+    response = api.get(f"proxy/{connection.link_name}/items/7?pw=s3cret-pw")
+    assert not response.streaming
+    assert response["Content-Length"] == str(len(response.content)) and MASK.encode() in response.content
+
+
+def test_a_heads_answer_gives_no_length_of_its_own(api, ready_connector, end_user):
+    # An upstream of its own: the shared one's echo answers `Connection: X-Hop`, so werkzeug's server keeps
+    # those connections open, and a HEAD sent on one then hangs there (a plain requests.Session hangs alike).
+    base_url, stop = serve_wsgi(Upstream())
+    try:
+        connector = ready_connector("Heads", "basic", BASIC_CONFIG, base_url=f"{base_url}/v1")
+        heads = services.connection_create(connector=connector, owner=end_user, name="Heads",
+                                           secrets={"username": "maria", "password": "s3cret-pw"})
+        head = api._call("head", f"proxy/{heads.link_name}/limited", data={"refusals": 0})
+    finally:
+        stop()
+    assert head.status_code == 200 and head.streaming and not head.has_header("Content-Length")
+    assert body_of(head) == b""
+
+
 def test_usage_is_recorded_as_the_consoles_and_counted_per_token(api, connection):
     assert called(api, connection) == 200
     connection.refresh_from_db()

@@ -1,0 +1,109 @@
+"""A read on the hot path whose SQL Django compiles once, then runs again with new values.
+
+Django builds a QuerySet and compiles its SQL on every evaluation. For a `select_related` of two
+tables (about 35 columns) that is about 0.3 ms of CPU: more than SQLite takes to run the query.
+The API's proxy reads a token and a connection on every call, so each of those two reads is a
+`PreparedLookup`:
+
+    by_name = PreparedLookup(lambda owner_id, link_name: Connection.objects.filter(
+        owner_id=owner_id, link_name=link_name).select_related("connector").order_by()[:1],
+        owner_id=int, link_name=str)
+    found = by_name(owner_id=user.pk, link_name="github")   # a list of Connection instances
+
+The queryset is built once per database connection with a marker value for each parameter;
+Django compiles it, and what the compiler worked out (the SQL, where each marker sits among its
+parameters, the converters of each column, how select_related rows become instances) is kept
+with that connection (connections are per thread, and so is what is kept). Each call then runs
+the SQL with the call's values and builds the instances as `ModelIterable` does. Every call still
+goes to the database: nothing read is cached, so a change (a revoked token) is seen at once.
+
+Only for querysets of model instances whose parameters reach the SQL unchanged (exact lookups on
+plain columns); anything else is refused when the lookup is first run.
+"""
+
+import itertools
+import weakref
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.query import ModelIterable, get_related_populators
+
+_serial = itertools.count(1)
+
+
+class PreparedLookup:
+    def __init__(self, build, using=DEFAULT_DB_ALIAS, **parameters):
+        """`build(**values)` returns the queryset; `parameters` names each value's type (str or int)."""
+        self.build, self.using, self.parameters = build, using, parameters
+        self._compiled = weakref.WeakKeyDictionary()  # database connection (one per thread) -> _Compiled
+
+    def __call__(self, **values):
+        connection = connections[self.using]
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            compiled = self._compiled[connection] = _Compiled(self, connection)
+        return compiled.run(values)
+
+
+class _Compiled:
+    """What Django's compiler worked out for one lookup on one database connection."""
+
+    def __init__(self, lookup, connection):
+        markers = {name: _marker(kind) for name, kind in lookup.parameters.items()}
+        queryset = lookup.build(**markers)
+        if queryset._iterable_class is not ModelIterable or queryset._known_related_objects:
+            raise ImproperlyConfigured("A PreparedLookup reads model instances only.")
+        compiler = queryset.query.get_compiler(connection=connection)
+        self.sql, params = compiler.as_sql()
+        by_marker = {marker: name for name, marker in markers.items()}
+        # Each parameter: the name of the call's value that goes there, or a constant of the query.
+        self.params = [(by_marker[param], None) if _is_marker(param, by_marker) else (None, param)
+                       for param in params]
+        missing = set(markers) - {name for name, _ in self.params if name}
+        if missing:
+            raise ImproperlyConfigured(f"The SQL of this PreparedLookup does not take {', '.join(sorted(missing))} "
+                                       "as it is given (only exact lookups on plain columns can be prepared).")
+        select, klass_info = compiler.select, compiler.klass_info
+        if compiler.annotation_col_map or compiler.has_extra_select:
+            raise ImproperlyConfigured("A PreparedLookup reads model columns only, without annotations.")
+        fields = [column for column, _, _ in select[:compiler.col_count]]
+        self.converters = list(compiler.get_converters(fields).items())
+        self.connection, self.db = connection, queryset.db
+        self.model = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.model_columns = slice(start, end)
+        self.init_list = [column[0].target.attname for column in select[start:end]]
+        self.related_populators = get_related_populators(klass_info, select, self.db)
+
+    def run(self, values):
+        params = [values[name] if name else constant for name, constant in self.params]
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        found = []
+        for row in rows:
+            row = list(row)
+            for position, (converters, expression) in self.converters:
+                value = row[position]
+                for converter in converters:
+                    value = converter(value, expression, self.connection)
+                row[position] = value
+            instance = self.model.from_db(self.db, self.init_list, row[self.model_columns])
+            for populator in self.related_populators:
+                populator.populate(row, instance)
+            found.append(instance)
+        return found
+
+
+def _marker(kind):
+    """A value no caller sends, of the parameter's type, found again among the compiled parameters."""
+    serial = next(_serial)
+    if kind is int:
+        return -(2**62) + serial
+    if kind is str:
+        return f"\ue000prepared-lookup-parameter-{serial}\ue000"
+    raise ImproperlyConfigured(f"A PreparedLookup parameter is a str or an int, not {kind!r}.")
+
+
+def _is_marker(param, by_marker):
+    return type(param) in (int, str) and param in by_marker

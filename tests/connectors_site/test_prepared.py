@@ -1,0 +1,100 @@
+"""PreparedLookup: the SQL compiled once, the same instances as the queryset, every change seen at once."""
+
+import datetime
+import threading
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection as db
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from api.models import PersonalAccessToken
+from connections import services
+from connections.models import Connection
+from connectors_site.prepared import PreparedLookup
+from tests.connections.conftest import BASIC_CONFIG, ready_connector  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.django_db
+
+by_link_name = PreparedLookup(
+    lambda owner_id, link_name: Connection.objects.filter(owner_id=owner_id, link_name=link_name)
+    .select_related("connector").order_by()[:1],
+    owner_id=int, link_name=str)
+
+
+@pytest.fixture
+def connection(ready_connector, end_user):
+    connector = ready_connector("Prepared", "basic", BASIC_CONFIG, base_url="https://api.example.com/v1")
+    return services.connection_create(connector=connector, owner=end_user, name="Mine",
+                                      secrets={"username": "maria", "password": "s3cret-pw"})
+
+
+def fields(instance):
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def test_it_reads_what_the_queryset_reads_with_the_related_row_and_every_column_converted(connection, end_user):
+    expected = Connection.objects.select_related("connector").get(pk=connection.pk)
+    with CaptureQueriesContext(db) as queries:
+        found = by_link_name(owner_id=end_user.pk, link_name=connection.link_name)
+        connector = found[0].connector  # select_related: no second query
+    assert len(queries) == 1
+    assert fields(found[0]) == fields(expected) and fields(connector) == fields(expected.connector)
+    # Converted as the ORM converts: decrypted secrets, JSON, aware datetimes.
+    assert found[0].secrets == {"username": "maria", "password": "s3cret-pw"}
+    assert isinstance(connector.config, dict) and timezone.is_aware(found[0].created_at)
+    assert not found[0]._state.adding and found[0]._state.db == "default"
+
+
+def test_the_values_of_each_call_are_used_and_nothing_read_is_kept(connection, end_user, make_user):
+    assert by_link_name(owner_id=make_user("someone-else").pk, link_name=connection.link_name) == []
+    assert by_link_name(owner_id=end_user.pk, link_name="no_such_link") == []
+    Connection.objects.filter(pk=connection.pk).update(name="Renamed")  # not through save(): nothing to notice
+    assert by_link_name(owner_id=end_user.pk, link_name=connection.link_name)[0].name == "Renamed"
+
+
+def test_a_revoked_token_is_seen_on_the_very_next_read(end_user):
+    from api.models import token_from_text
+
+    token, text = PersonalAccessToken.issue(user=end_user, name="t", scopes=["proxy"], expires_at=None)
+    assert token_from_text(text).revoked_at is None
+    PersonalAccessToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert token_from_text(text).revoked_at is not None
+    assert token_from_text(text[:-1] + ("x" if text[-1] != "x" else "y")) is None  # the secret is still checked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_compiles_on_its_own_database_connection(ready_connector, end_user):
+    connector = ready_connector("Threads", "basic", BASIC_CONFIG, base_url="https://api.example.com/v1")
+    connection = services.connection_create(connector=connector, owner=end_user, name="T",
+                                            secrets={"username": "u", "password": "p4ssword"})
+    assert by_link_name(owner_id=end_user.pk, link_name=connection.link_name)[0].pk == connection.pk
+    seen = []
+
+    def other_thread():
+        try:
+            seen.append(by_link_name(owner_id=end_user.pk, link_name=connection.link_name)[0].pk)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert seen == [connection.pk]
+    assert len(by_link_name._compiled) >= 1
+
+
+@pytest.mark.parametrize("build, parameters, refusal", [
+    # The value does not reach the SQL as given: the lookup cannot be prepared.
+    (lambda name: Connection.objects.filter(name__icontains=name), {"name": str}, "does not take name"),
+    (lambda link: Connection.objects.filter(link_name__startswith=link), {"link": str}, "does not take link"),
+    (lambda name: Connection.objects.filter(name=name).values("pk"), {"name": str}, "model instances only"),
+    (lambda name: Connection.objects.filter(name=name).extra(select={"x": "1"}), {"name": str}, "annotations"),
+    (lambda when: Connection.objects.filter(created_at=when), {"when": datetime.datetime}, "str or an int"),
+])
+def test_what_cannot_be_prepared_is_refused_when_first_run(build, parameters, refusal):
+    with pytest.raises(ImproperlyConfigured, match=refusal):
+        PreparedLookup(build, **parameters)(**{name: kind() for name, kind in parameters.items()
+                                               if kind in (int, str)})
