@@ -165,6 +165,19 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The API's addresses go through a handler of their own (connectors_site/handlers.py) with only this middleware:
+# a call with a token needs none of the pages' static files, sessions, CSRF, sign-in, messages, two-factor or
+# lockouts. The security headers, the problem details, the NUL refusal and the CSP (the docs page) stay.
+API_PATH_PREFIX = "/api/v1/"
+API_MIDDLEWARE = [name for name in MIDDLEWARE if name in (
+    "django.middleware.security.SecurityMiddleware",
+    "api.middleware.ApiProblemsMiddleware",
+    "connectors_site.middleware.RefuseNulCharactersMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+)]
+
 ROOT_URLCONF = "connectors_site.urls"
 
 TEMPLATES = [

@@ -1,19 +1,30 @@
 import json
 
 import pytest
+from django.test import Client
+from django.test.client import ClientHandler
 
 from api.models import PersonalAccessToken
+from connectors_site.handlers import with_api_middleware
 from tests.connections.conftest import ready_connector  # noqa: F401  (the connections tests' fixture)
 from api.scopes import Scope
 
 ALL_SCOPES = tuple(Scope.values)
 
 
+def api_test_client():
+    """Django's test client with the API's middleware (settings.API_MIDDLEWARE), as the API's addresses have
+    in the running app (connectors_site/handlers.py)."""
+    client = Client()
+    client.handler = with_api_middleware(lambda: ClientHandler(enforce_csrf_checks=False))
+    return client
+
+
 class ApiClient:
-    """Django's test client speaking JSON to /api/v1/ with a token."""
+    """Django's test client speaking JSON to /api/v1/ with a token, through the API's middleware."""
 
     def __init__(self, client, token_text):
-        self.client = client
+        self.client = api_test_client() if client is None else client
         self.headers = {"Authorization": f"Bearer {token_text}"} if token_text else {}
 
     def _call(self, method, path, body=None, **kwargs):
@@ -49,10 +60,10 @@ def issue_token():
 
 
 @pytest.fixture
-def api_as(client, issue_token):
+def api_as(issue_token):
     """api_as(user, scopes=...) -> an ApiClient with a new token of that user."""
 
     def make(user, scopes=ALL_SCOPES, **fields):
-        return ApiClient(client, issue_token(user, scopes, **fields))
+        return ApiClient(None, issue_token(user, scopes, **fields))
 
     return make

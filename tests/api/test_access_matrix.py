@@ -11,7 +11,7 @@ from api.scopes import Scope
 from api.v1 import api as ninja_api
 from builder.models import Stage
 from connections.models import Connection
-from tests.api.conftest import ApiClient
+from tests.api.conftest import ApiClient, api_test_client
 from tests.connections.conftest import BASIC_CONFIG
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +73,8 @@ def url(path, objects):
     return re.sub(r"\{(\w+)\}", lambda match: str(objects[match.group(1)]), path)
 
 
-def call(client, text, method, path, body, objects):
-    return ApiClient(client, text)._call(method, url(path, objects), body)
+def call(text, method, path, body, objects):
+    return ApiClient(None, text)._call(method, url(path, objects), body)
 
 
 def token(user, scopes, **fields):
@@ -82,7 +82,7 @@ def token(user, scopes, **fields):
     return PersonalAccessToken.issue(user=user, name=fields.pop("name", "m"), scopes=list(scopes), **fields)[1]
 
 
-def test_each_scope_opens_its_operations_only(client, make_user, objects):
+def test_each_scope_opens_its_operations_only(make_user, objects):
     owner = Connection.objects.get(link_name="mine").owner
     owner.groups.add(*make_user("builder2", builder=True).groups.all())  # the owner also builds connectors
     texts = {scope: token(owner, [scope], name=scope) for scope in Scope.values}
@@ -90,33 +90,33 @@ def test_each_scope_opens_its_operations_only(client, make_user, objects):
         for scope, text in texts.items():
             if scope == needed:
                 continue
-            assert call(client, text, method, path, body, objects).status_code == 403, (method, path, scope)
-        status = call(client, texts[needed], method, path, body, objects).status_code
+            assert call(text, method, path, body, objects).status_code == 403, (method, path, scope)
+        status = call(texts[needed], method, path, body, objects).status_code
         assert status not in (401, 403), (method, path, needed, status)
 
 
 @pytest.mark.parametrize("role, allowed", [("end user", False), ("staff", False), ("builder", True),
                                           ("superuser", True)])
-def test_connector_scopes_work_only_for_builders(client, make_user, objects, role, allowed):
+def test_connector_scopes_work_only_for_builders(make_user, objects, role, allowed):
     user = make_user("as-" + role.replace(" ", "-"), builder=role == "builder", staff=role == "staff",
                      superuser=role == "superuser")
     text = token(user, [CR, CW])  # made directly: the page would refuse these scopes to a non-builder
     for method, path, needed, body in OPERATIONS:
         if needed in (CR, CW):
-            status = call(client, text, method, path, body, objects).status_code
+            status = call(text, method, path, body, objects).status_code
             assert (status != 403) == allowed, (role, method, path, status)
 
 
-def test_another_users_objects_are_not_found(client, make_user, objects):
+def test_another_users_objects_are_not_found(make_user, objects):
     text = token(make_user("stranger"), Scope.values)
     for method, path, _, body in OPERATIONS:
         if path in OWN_ONLY:
-            assert call(client, text, method, path, body, objects).status_code == 404, (method, path)
+            assert call(text, method, path, body, objects).status_code == 404, (method, path)
     assert Connection.objects.filter(link_name="mine").exists()
 
 
 @pytest.mark.parametrize("state", ["revoked", "expired", "deactivated user"])
-def test_a_dead_token_opens_nothing(client, end_user, objects, state):
+def test_a_dead_token_opens_nothing(end_user, objects, state):
     text = token(end_user, Scope.values, expires_at=timezone.now() - datetime.timedelta(seconds=1)
                  if state == "expired" else None)
     if state == "revoked":
@@ -125,7 +125,7 @@ def test_a_dead_token_opens_nothing(client, end_user, objects, state):
         end_user.is_active = False
         end_user.save()
     for method, path, _, body in OPERATIONS:
-        response = call(client, text, method, path, body, objects)
+        response = call(text, method, path, body, objects)
         assert response.status_code == 401 and response["Content-Type"] == "application/problem+json", (method, path)
     assert Connection.objects.filter(link_name="mine").exists()
 
@@ -133,7 +133,9 @@ def test_a_dead_token_opens_nothing(client, end_user, objects, state):
 def test_errors_outside_the_views_are_problems_too(client, end_user, objects):
     text = token(end_user, Scope.values)
     headers = {"Authorization": f"Bearer {text}"}
-    for response in (client.get("/api/v1/connections?q=a%00b", headers=headers),
-                     client.get("/api/v1/nothing-here", headers=headers)):
-        assert response.status_code in (400, 404) and response["Content-Type"] == "application/problem+json"
+    # Through the API's middleware (as the running app) and through every page's (as any handler might).
+    for through in (api_test_client(), client):
+        for response in (through.get("/api/v1/connections?q=a%00b", headers=headers),
+                         through.get("/api/v1/nothing-here", headers=headers)):
+            assert response.status_code in (400, 404) and response["Content-Type"] == "application/problem+json"
     assert Stage.READY  # the connector the proxy uses is Ready

@@ -20,8 +20,10 @@ from schemathesis.specs.openapi.checks import (
 
 from api.models import PersonalAccessToken
 from api.scopes import Scope
+from connectors_site import handlers
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+# The app's WSGI application as gunicorn serves it: the API's addresses through their own middleware.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", handlers.application(get_wsgi_application()))
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
