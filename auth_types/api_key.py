@@ -187,7 +187,7 @@ class ApiKeyAuth(AuthBase):
             if location == "header":
                 request.headers[key] = value
             elif location == "query":
-                request.prepare_url(request.url, [(key, value)])
+                request.url = with_query_parameter(request.url, key, value)
             elif location == PATH:
                 # A redirect to the same origin is signed again: its Location is the server's own, no placeholder.
                 if not (self.sent_in_path and not has_placeholder(request.url, key)):
@@ -212,6 +212,14 @@ class ApiKeyAuth(AuthBase):
 
     def __repr__(self):
         return f"<ApiKeyAuth {[(location, key) for location, key, _ in self.values]}>"
+
+
+def with_query_parameter(url, key, value):
+    """Return a prepared url with key=value added to its query string, as requests' prepare_url(url, [(key,
+    value)]) would give it, without parsing and quoting the whole URL again."""
+    parts = urlsplit(url)
+    pair = urlencode([(key, value)])
+    return urlunsplit(parts._replace(query=f"{parts.query}&{pair}" if parts.query else pair))
 
 
 def _placeholder(key):
