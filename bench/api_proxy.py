@@ -1,6 +1,6 @@
 """Benchmark (not part of the test suite): a call through the API's proxy against a direct call.
 
-    .venv/bin/python bench/api_proxy.py [--workers 1,4] [--calls 100] [--rounds 5] [--variants sqlite,postgresql]
+    .venv/bin/python bench/api_proxy.py [--workers 1,2,4] [--calls 100] [--rounds 5] [--variants sqlite,postgresql]
 
 What a program sees: the app served by gunicorn in a process of its own with the production settings
 and gunicorn.conf.py (GUNICORN_WORKERS x GUNICORN_THREADS, default 2 x 8; its access log goes to a
@@ -208,8 +208,8 @@ def variants(options):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workers", default="1,4", type=lambda text: [int(n) for n in text.split(",")],
-                        help="numbers of client threads, comma-separated (default 1,4)")
+    parser.add_argument("--workers", default="1,2,4", type=lambda text: [int(n) for n in text.split(",")],
+                        help="numbers of client threads, comma-separated (default 1,2,4)")
     parser.add_argument("--calls", type=int, default=100, help="calls per client thread per round (default 100)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--variants", default="sqlite,postgresql")
