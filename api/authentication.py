@@ -11,8 +11,14 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 
 
 class TokenAuth(HttpBearer):
+    def __init__(self, *, reads_named_connection=False):
+        """`reads_named_connection` (the proxy's): the connection the address's link_name names is read with the
+        token, in one query, and is the token's `named_connection` (not set when its user has no such connection)."""
+        super().__init__()
+        self.reads_named_connection = reads_named_connection
+
     def authenticate(self, request, token):
-        found = token_from_text(token.strip())
+        found = self.find(request, token.strip())
         if found is None:
             raise Problem(401, "This is not a valid API token. Create one on the API tokens page.",
                           headers=CHALLENGE)
@@ -29,6 +35,11 @@ class TokenAuth(HttpBearer):
         found.touch()
         request.user = found.user
         return found
+
+    def find(self, request, text):
+        if self.reads_named_connection:
+            return token_from_text(text, connection_named=request.resolver_match.kwargs["link_name"])
+        return token_from_text(text)
 
 
 def require(request, scope):

@@ -130,16 +130,31 @@ def write_uses(figures):
 _by_lookup_id = PreparedLookup(
     lambda lookup_id: PersonalAccessToken.objects.select_related("user").filter(lookup_id=lookup_id).order_by()[:1],
     lookup_id=str)
+# A proxied call also reads, in the same query, the connection it names if the token's user owns it.
+_by_lookup_id_with_connection = PreparedLookup(
+    lambda lookup_id, link_name: PersonalAccessToken.objects.filter(lookup_id=lookup_id).annotate(
+        named_connection=models.FilteredRelation(
+            "user__connections", condition=models.Q(user__connections__link_name=link_name)))
+    .select_related("user", "named_connection", "named_connection__connector").order_by()[:1],
+    lookup_id=str, link_name=str)
 
 
-def token_from_text(text):
-    """Return the token that `text` spells (as sent by a program), usable or not, or None."""
+def token_from_text(text, *, connection_named=None):
+    """Return the token that `text` spells (as sent by a program), usable or not, or None.
+
+    With `connection_named` (a link name), the token's `named_connection` is its user's connection of that
+    link name with its connector, read in the same query (one database round trip per proxied call); it is
+    not set when the user has none.
+    """
     if not text or not text.startswith(PREFIX):
         return None
     lookup_id, _, secret = text[len(PREFIX):].partition("_")
     if len(lookup_id) != LOOKUP_ID_LENGTH or not secret:
         return None
-    found = _by_lookup_id(lookup_id=lookup_id)
+    if connection_named is None:
+        found = _by_lookup_id(lookup_id=lookup_id)
+    else:
+        found = _by_lookup_id_with_connection(lookup_id=lookup_id, link_name=connection_named)
     token = found[0] if found else None
     if token is None or not hmac.compare_digest(token.secret_digest, digest(secret)):
         return None

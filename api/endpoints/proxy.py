@@ -8,18 +8,17 @@ from ninja import Router
 
 from connections import masking, services
 from connections.errors import ConnectionUnavailable, DestinationRefused
-from connections.models import Connection
 from connectors_site import outbound
-from connectors_site.prepared import PreparedLookup
 
 from .. import proxy
-from ..authentication import require
+from ..authentication import TokenAuth, require
 from ..problems import Problem
 from ..scopes import Scope
 from .common import error_responses
 
 logger = logging.getLogger(__name__)
 router = Router(tags=["proxy"])
+AUTH = TokenAuth(reads_named_connection=True)  # the token and the connection its call names, in one query
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 DESCRIPTION = (
@@ -32,25 +31,19 @@ DESCRIPTION = (
 )
 
 
-# The token user's connection with its connector, in one query compiled once (connectors_site/prepared.py);
-# its logo too: deferring it costs more than reading it.
-_by_link_name = PreparedLookup(
-    lambda owner_id, link_name: Connection.objects.filter(owner_id=owner_id, link_name=link_name)
-    .select_related("connector").order_by()[:1],
-    owner_id=int, link_name=str)
-
-
-def _own(request, link_name):
-    found = _by_link_name(owner_id=request.auth.user_id, link_name=link_name)
-    if not found:
+def _own(request):
+    """The token user's connection that the address names, with its connector (read with the token)."""
+    connection = getattr(request.auth, "named_connection", None)  # select_related sets it only when found
+    if connection is None:
         raise Http404
-    return found[0]
+    connection.owner = request.auth.user
+    return connection
 
 
 def _call(request, link_name, path):
     """Return (connection, the upstream's response, its body not read yet)."""
     require(request, Scope.PROXY)
-    connection = _own(request, link_name)
+    connection = _own(request)
     try:
         url = proxy.target_url(connection.connector.base_url, path, request.META.get("QUERY_STRING", ""),
                                raw_path=request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or "")
@@ -114,13 +107,13 @@ def _relay(connection, response):
     return answer
 
 
-@router.api_operation(METHODS, "/proxy/{link_name}/{path:path}", response=error_responses(409, 502, 504),
+@router.api_operation(METHODS, "/proxy/{link_name}/{path:path}", response=error_responses(409, 502, 504), auth=AUTH,
                       summary="Call the API through a connection", description=DESCRIPTION)
 def proxy_call(request, link_name: str, path: str):
     return _relay(*_call(request, link_name, path))
 
 
-@router.api_operation(METHODS, "/proxy/{link_name}/", response=error_responses(409, 502, 504),
+@router.api_operation(METHODS, "/proxy/{link_name}/", response=error_responses(409, 502, 504), auth=AUTH,
                       summary="Call the API's Base URL itself through a connection", description=DESCRIPTION)
 def proxy_call_base(request, link_name: str):
     return _relay(*_call(request, link_name, ""))

@@ -98,3 +98,17 @@ def test_what_cannot_be_prepared_is_refused_when_first_run(build, parameters, re
     with pytest.raises(ImproperlyConfigured, match=refusal):
         PreparedLookup(build, **parameters)(**{name: kind() for name, kind in parameters.items()
                                                if kind in (int, str)})
+
+
+def test_a_token_with_the_connection_it_names_in_one_query_only_its_users(connection, end_user, make_user):
+    from api.models import token_from_text
+
+    _, text = PersonalAccessToken.issue(user=end_user, name="t", scopes=["proxy"], expires_at=None)
+    _, others = PersonalAccessToken.issue(user=make_user("other"), name="o", scopes=["proxy"], expires_at=None)
+    with CaptureQueriesContext(db) as queries:
+        token = token_from_text(text, connection_named=connection.link_name)
+        named = token.named_connection
+        assert (named.pk, named.connector.pk, token.user.pk) == (connection.pk, connection.connector_id, end_user.pk)
+    assert len(queries) == 1 and named.secrets == {"username": "maria", "password": "s3cret-pw"}
+    assert not hasattr(token_from_text(others, connection_named=connection.link_name), "named_connection")
+    assert not hasattr(token_from_text(text, connection_named="no_such_link"), "named_connection")
