@@ -3,7 +3,7 @@
 A fixed window: CONNECTORS_API_RATE_LIMIT is "CALLS/SECONDS" (default 600/60). A call past the limit
 is refused with 429 and Retry-After, the seconds until the window ends.
 
-Redis: one round trip per call (INCR and EXPIRE in one pipeline). The database: a process does not write
+Redis: one round trip per call (INCR and EXPIRE sent together). The database: a process does not write
 per call; it takes a share of the window's calls at once (one `INSERT … ON CONFLICT … RETURNING`: the
 window's count goes up by the share, and the part of it still under the limit is granted) and spends it
 in memory. The limit is never exceeded, however many processes count; a process's unspent share is lost
@@ -69,7 +69,9 @@ def _redis_count(url, token_pk, window, seconds):
 
     key = f"connectors:api-rate:{token_pk}:{window}"
     try:
-        pipe = _redis(url).pipeline()
+        # Sent together, without MULTI/EXEC: an EXPIRE lost with a broken connection leaves a key of a past
+        # window, which nothing reads again.
+        pipe = _redis(url).pipeline(transaction=False)
         pipe.incr(key)
         pipe.expire(key, seconds + 1)
         return pipe.execute()[0]
