@@ -20,9 +20,9 @@ from connectors_site.crypto import is_undecryptable
 from health.services import needs_attention
 from health.templatetags.health import badge as health_badge
 
-from . import console, services
+from . import activity, console, services
 from .forms import ConnectionNameForm, ConsoleForm, VariablesForm
-from .mixins import OwnConnectionMixin
+from .mixins import OwnConnectionMixin, own_connection_or_404
 from .models import Connection
 from .oauth_views import ConnectionAuthorizeView
 
@@ -125,6 +125,11 @@ class ConnectionAddView(LoginRequiredMixin, TemplateView):
 class ConnectionDetailView(OwnConnectionMixin, DetailView):
     template_name = "connections/connection_detail.html"
     context_object_name = "connection"
+    kept_requests = None  # the recent console requests when a console POST has read them already
+
+    def get_object(self, queryset=None):
+        # The page's health section reads the connection's health record: it comes with the connection.
+        return own_connection_or_404(self.request.user, self.kwargs["link_name"], related=("connector", "health"))
 
     def get_context_data(self, **kwargs):
         masker = kwargs.pop("masker", None) or services.connection_masker(self.object)
@@ -132,12 +137,13 @@ class ConnectionDetailView(OwnConnectionMixin, DetailView):
             # ?recent=<id> fills the console with a recent request, to send it again.
             initial = console.recent_request(self.object, self.request.GET.get("recent", ""), masker)
             kwargs["console_form"] = ConsoleForm(initial=initial)
-        kwargs["recent_requests"] = console.recent_requests(self.object, masker)
+        kwargs["recent_requests"] = console.recent_requests(self.object, masker, self.kept_requests)
         connector = self.object.connector
         if not is_undecryptable(connector.secrets):
             kwargs["client_certificate"] = connector.kind.certificate_expiry(connector.kind_config, connector.secrets)
-        kwargs["events"] = self.object.events.select_related("user")[:20]
-        kwargs["usage_hours"] = self.object.usage_hours.all()[:48]
+        # The Activity section's rows, drawn in Python (connections/activity.py): one query each.
+        kwargs["event_items"] = activity.event_items(self.object)
+        kwargs["usage_hour_items"] = activity.usage_hour_items(self.object)
         return super().get_context_data(**kwargs)
 
 
@@ -165,15 +171,15 @@ class ConsoleView(ConnectionDetailView):
         if not self.fragment():
             return super().get_context_data(**kwargs)
         masker = kwargs.pop("masker", None) or services.connection_masker(self.object)
-        return {"connection": self.object, "recent_requests": console.recent_requests(self.object, masker),
-                **kwargs}
+        return {"connection": self.object,
+                "recent_requests": console.recent_requests(self.object, masker, self.kept_requests), **kwargs}
 
     def post(self, request, *args, **kwargs):
         self.object = connection = self.get_object()
         form = ConsoleForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(console_form=form), status=400)
-        console.remember_request(connection, console.console_fields(request.POST))
+        self.kept_requests = console.remember_request(connection, console.console_fields(request.POST))
         started = time.monotonic()
         try:
             response = services.connection_request(
