@@ -6,9 +6,10 @@ without the page's script, and 20 rows through template nodes cost more than the
 tests/connections/test_activity.py compares the two.
 """
 
-from django.utils.html import escape
+from html import escape  # what django.utils.html.escape does, without its lazy-string wrapper per call
+
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 
 from .models import ConnectionEvent
 
@@ -18,10 +19,10 @@ NOTHING_YET = '<li class="text-body-secondary">Nothing yet.</li>'
 _ACTIONS = dict(ConnectionEvent.Action.choices)
 
 
-def _when(value, minutes=True):
-    """`value|date:"Y-m-d H:i:s"` (or "Y-m-d H:00" without minutes) in the current time zone, as the template
-    filter gives it."""
-    local = localtime(value)
+def _when(value, zone, minutes=True):
+    """`value|date:"Y-m-d H:i:s"` (or "Y-m-d H:00" without minutes) in the current time zone `zone`, as the
+    template filter gives it."""
+    local = value.astimezone(zone)
     day = f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}"
     return f"{day}:{local.minute:02d}:{local.second:02d}" if minutes else f"{day}:00"
 
@@ -29,9 +30,9 @@ def _when(value, minutes=True):
 def event_items(connection):
     """The newest events as `<li>` items (one query, however many rows), or the one "Nothing yet." item."""
     rows = connection.events.values_list("at", "action", "detail", "user__username")[:EVENTS]
-    items = []
+    zone, items = get_current_timezone(), []
     for at, action, detail, username in rows:
-        parts = [_when(at), escape(_ACTIONS.get(action, action))]
+        parts = [_when(at, zone), escape(str(_ACTIONS.get(action, action)))]
         if detail:
             parts.append(escape(detail))
         if username is not None:
@@ -43,5 +44,6 @@ def event_items(connection):
 def usage_hour_items(connection):
     """The newest hours of calls (older than the activity kept) as `<li>` items, or "" when there are none."""
     rows = connection.usage_hours.values_list("hour", "calls")[:USAGE_HOURS]
-    return mark_safe("".join(f"<li>{_when(hour, minutes=False)} · {calls} call{'' if calls == 1 else 's'}</li>"
+    zone = get_current_timezone()
+    return mark_safe("".join(f"<li>{_when(hour, zone, minutes=False)} · {calls} call{'' if calls == 1 else 's'}</li>"
                              for hour, calls in rows))
