@@ -11,7 +11,7 @@ from html import escape  # what django.utils.html.escape does, without its lazy-
 from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone
 
-from .models import ConnectionEvent
+from .models import ConnectionEvent, ConnectionUsageHour
 
 EVENTS = 20  # the newest events shown
 USAGE_HOURS = 48  # the newest hours of calls older than the activity kept
@@ -29,7 +29,8 @@ def _when(value, zone, minutes=True):
 
 def event_items(connection):
     """The newest events as `<li>` items (one query, however many rows), or the one "Nothing yet." item."""
-    rows = connection.events.values_list("at", "action", "detail", "user__username")[:EVENTS]
+    rows = ConnectionEvent.objects.filter(connection_id=connection.pk).values_list(
+        "at", "action", "detail", "user__username")[:EVENTS]
     zone, items = get_current_timezone(), []
     for at, action, detail, username in rows:
         parts = [_when(at, zone), escape(str(_ACTIONS.get(action, action)))]
@@ -43,7 +44,7 @@ def event_items(connection):
 
 def usage_hour_items(connection):
     """The newest hours of calls (older than the activity kept) as `<li>` items, or "" when there are none."""
-    rows = connection.usage_hours.values_list("hour", "calls")[:USAGE_HOURS]
+    rows = ConnectionUsageHour.objects.filter(connection_id=connection.pk).values_list("hour", "calls")[:USAGE_HOURS]
     zone = get_current_timezone()
     return mark_safe("".join(f"<li>{_when(hour, zone, minutes=False)} · {calls} call{'' if calls == 1 else 's'}</li>"
                              for hour, calls in rows))

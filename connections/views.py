@@ -1,11 +1,13 @@
+import functools
 import json as jsonlib
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import get_script_prefix, get_urlconf, reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -70,9 +72,26 @@ class ConnectionListView(LoginRequiredMixin, ListView):
 
 
 def url_for_arg(name, marker):
-    """Return arg -> the URL of `name` for that one argument, reversing it once."""
-    head, tail = reverse(name, args=[marker]).split(str(marker))
+    """Return arg -> the URL of `name` for that one argument (a slug or a number: nothing to quote), reversing
+    it once per process (and URLconf and script prefix)."""
+    head, tail = _around_arg(name, marker, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
     return lambda value: f"{head}{value}{tail}"
+
+
+@functools.lru_cache(maxsize=64)
+def _around_arg(name, marker, urlconf, prefix):
+    head, tail = reverse(name, args=[marker], urlconf=urlconf).split(str(marker))
+    return head, tail
+
+
+# The connection page's buttons and links to its other pages (`urls` in its template).
+CONNECTION_PAGES = ("test", "toggle", "rename", "credentials", "delete", "reauthorize", "refresh", "disconnect")
+
+
+def connection_urls(link_name):
+    """The addresses of a connection's pages, by name (CONNECTION_PAGES): what {% url %} gives, without
+    reversing each per page shown."""
+    return {name: url_for_arg(f"connections:{name}", "link_name")(link_name) for name in CONNECTION_PAGES}
 
 
 @method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
@@ -141,6 +160,7 @@ class ConnectionDetailView(OwnConnectionMixin, DetailView):
         connector = self.object.connector
         if not is_undecryptable(connector.secrets):
             kwargs["client_certificate"] = connector.kind.certificate_expiry(connector.kind_config, connector.secrets)
+        kwargs["urls"] = connection_urls(self.object.link_name)
         # The Activity section's rows, drawn in Python (connections/activity.py): one query each.
         kwargs["event_items"] = activity.event_items(self.object)
         kwargs["usage_hour_items"] = activity.usage_hour_items(self.object)
