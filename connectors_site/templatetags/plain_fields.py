@@ -11,11 +11,14 @@ those templates include attrs.html once per widget and once per option, about a 
 Any other widget template, or a form with a renderer of its own, goes to the form's renderer as before.
 """
 
+import html
+
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
 from django.forms.renderers import DjangoTemplates
 from django.forms.widgets import Input
-from django.utils.html import conditional_escape, escape, format_html, format_html_join
+from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeData, mark_safe
 
 register = template.Library()
@@ -84,43 +87,50 @@ def plain_field(field):
 
 # --- the widget, as Django's templates draw it -----------------------------------------------
 
+def _escaped(value):
+    """`{{ value }}` of a string (conditional_escape, without its lazy-string wrapper on every call)."""
+    if isinstance(value, Promise):
+        value = str(value)
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
 def _formatted(value):
     """`{{ value|stringformat:'s' }}` in a template."""
     text = "%s" % (str(value) if isinstance(value, tuple) else value,)
-    return text if isinstance(value, SafeData) else escape(text)
+    return text if isinstance(value, SafeData) else html.escape(text)
 
 
 def _attrs(attrs):
     """django/forms/widgets/attrs.html."""
-    return "".join(f" {conditional_escape(name)}" + ("" if value is True else f'="{_formatted(value)}"')
+    return "".join(f" {_escaped(name)}" + ("" if value is True else f'="{_formatted(value)}"')
                    for name, value in attrs.items() if value is not False)
 
 
 def _input(widget):
     value = "" if widget["value"] is None else f' value="{_formatted(widget["value"])}"'
-    return (f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+    return (f'<input type="{_escaped(widget["type"])}" name="{_escaped(widget["name"])}"'
             f'{value}{_attrs(widget["attrs"])}>\n')
 
 
 def _textarea(widget):
     if widget["value"] and not isinstance(widget["value"], str):
         return None  # `{{ widget.value }}` would localize it: the template's business
-    value = conditional_escape(widget["value"]) if widget["value"] else ""
-    return f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>\n'
+    value = _escaped(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{_escaped(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>\n'
 
 
 def _select(widget):
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{_escaped(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            if not isinstance(group_name, str):
+            if not isinstance(group_name, (str, Promise)):
                 return None  # a number would be localized: the template's business
-            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            parts.append(f'\n  <optgroup label="{_escaped(group_name)}">')
         for option in options:
-            if option["template_name"] != OPTION_TEMPLATE or not isinstance(option["label"], str):
+            if option["template_name"] != OPTION_TEMPLATE or not isinstance(option["label"], (str, Promise)):
                 return None
             parts.append(f'\n  <option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
-                         f'{conditional_escape(option["label"])}</option>\n')
+                         f'{_escaped(option["label"])}</option>\n')
         if group_name:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>\n")

@@ -8,6 +8,7 @@ import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from auth_types import registry
 from builder.forms import ApiSettingsForm, ConnectorCreateForm, ScopeForm
@@ -132,7 +133,8 @@ class Widgets(forms.Form):
     """Widgets and values the project's forms do not have (yet): drawn the same, or by the templates."""
 
     grouped = forms.ChoiceField(required=False, disabled=True, choices=[
-        ("Group <1>", [("a", "A & a"), ("b", mark_safe("<i>B</i>"))]), ("c", "C"), ("", "None yet")])
+        ("Group <1>", [("a", "A & a"), ("b", mark_safe("<i>B</i>"))]), ("c", "C"), ("", "None yet"),
+        (gettext_lazy("Lazy <group>"), [("d", gettext_lazy("Lazy <label> & more"))])])
     numbered = forms.ChoiceField(choices=[(1, 1), (2, 2)])  # numbers are localized: the templates draw them
     email = forms.EmailField(help_text="Where <we> write", widget=forms.EmailInput(
         attrs={"autofocus": True, "spellcheck": False, "data-n": 3, "data-none": None, "title": mark_safe("&amp;")}))
@@ -163,3 +165,17 @@ def test_widgets_are_djangos(data):
         return form
 
     same_markup(make)
+
+
+def test_the_common_widgets_need_no_template(monkeypatch):
+    """Text inputs, text areas and selects (grouped, lazy labels) are drawn in Python: no template rendered."""
+    from django.forms.renderers import DjangoTemplates
+
+    def refuse(self, template_name, context, request=None):
+        raise AssertionError(f"{template_name} rendered")
+
+    drawn = [ConsoleForm()[name] for name in ConsoleForm.base_fields]
+    drawn += [Widgets(WIDGET_POSTS[1])[name] for name in ("grouped", "email", "password", "number", "url", "text")]
+    monkeypatch.setattr(DjangoTemplates, "render", refuse)
+    for field in drawn:
+        assert widget_html(field).startswith("<"), field.name
