@@ -161,9 +161,8 @@ class ConnectionDetailView(OwnConnectionMixin, DetailView):
         if not is_undecryptable(connector.secrets):
             kwargs["client_certificate"] = connector.kind.certificate_expiry(connector.kind_config, connector.secrets)
         kwargs["urls"] = connection_urls(self.object.link_name)
-        # The Activity section's rows, drawn in Python (connections/activity.py): one query each.
-        kwargs["event_items"] = activity.event_items(self.object)
-        kwargs["usage_hour_items"] = activity.usage_hour_items(self.object)
+        # The Activity section's rows, drawn in Python (connections/activity.py).
+        kwargs["event_items"], kwargs["usage_hour_items"] = activity.activity_items(self.object)
         return super().get_context_data(**kwargs)
 
 

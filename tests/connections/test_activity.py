@@ -1,6 +1,7 @@
 """The connection page's Activity section, drawn in Python (connections/activity.py): the markup the
-template's loops gave, one query however many rows, and a page whose query count stays flat as the
-activity grows (the whole page is drawn again after a console request sent without the page's script)."""
+template's loops gave, one query however many rows (two when the connection has hours of calls), and a
+page whose query count stays flat as the activity grows (the whole page is drawn again after a console
+request sent without the page's script)."""
 
 import datetime
 
@@ -48,7 +49,8 @@ def as_template_drew_them(connection):
 
 
 def as_drawn_now(connection):
-    return str(activity.event_items(connection)), str(activity.usage_hour_items(connection))
+    events, hours = activity.activity_items(connection)
+    return str(events), str(hours)
 
 
 def test_nothing_yet(connection):
@@ -94,15 +96,26 @@ def test_the_newest_twenty_events_and_48_hours(connection):
     assert drawn[0].count("<li>") == activity.EVENTS and drawn[1].count("<li>") == activity.USAGE_HOURS
 
 
-@pytest.mark.parametrize("function", [activity.event_items, activity.usage_hour_items])
-def test_one_query_however_many_rows(connection, end_user, function):
+def test_one_query_however_many_rows(connection, end_user):
     counts = []
     for rows in (1, 25):
         add_events(connection, rows, user=end_user, start=100 * rows)
         with CaptureQueriesContext(db) as queries:
-            function(connection)
+            activity.activity_items(connection)
         counts.append(len(queries))
     assert counts == [1, 1]
+
+
+def test_hours_of_calls_with_or_without_events(connection):
+    """The hours are read when the events say there are some, and when there is no event to say it."""
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0) - datetime.timedelta(days=40)
+    ConnectionUsageHour.objects.create(connection=connection, hour=hour, calls=3)
+    with CaptureQueriesContext(db) as queries:
+        assert as_drawn_now(connection) == as_template_drew_them(connection)
+    assert len(queries) == 2 + 2  # drawn now (events, then hours), then as the template drew them
+    connection.events.all().delete()
+    drawn = as_drawn_now(connection)
+    assert drawn == as_template_drew_them(connection) == (activity.NOTHING_YET, drawn[1]) and "3 calls" in drawn[1]
 
 
 def test_the_pages_query_count_stays_flat_as_activity_grows(user_client, connection, end_user):
