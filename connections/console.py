@@ -23,12 +23,15 @@ def console_fields(data):
 def remember_request(connection, fields):
     """Keep `fields` first among the connection's recent requests (once, however often sent).
 
-    A request sent again while it is already the newest one changes nothing: no write, no commit.
+    A request sent again while it is already the newest one changes nothing: no write, no commit. Then the
+    requests read to know it are returned, newest first, for recent_requests (`kept`): no second query.
+    Otherwise None.
     """
-    newest = connection.console_requests.first()
-    if newest is not None and newest.request == fields:
-        return
+    kept = list(connection.console_requests.all()[:KEEP])
+    if kept and kept[0].request == fields:
+        return kept
     _remember(connection, fields)
+    return None
 
 
 @transaction.atomic
@@ -45,10 +48,13 @@ def _remember(connection, fields):
         ConsoleRequest.objects.filter(pk__in=stale).delete()
 
 
-def recent_requests(connection, masker):
-    """Return [(pk, label)] of the connection's recent requests, newest first, credentials masked."""
+def recent_requests(connection, masker, kept=None):
+    """Return [(pk, label)] of the connection's recent requests, newest first, credentials masked.
+
+    `kept`: those requests as remember_request returned them (None: read them).
+    """
     recent = []
-    for saved in connection.console_requests.all()[:KEEP]:
+    for saved in connection.console_requests.all()[:KEEP] if kept is None else kept:
         if is_undecryptable(saved.request) or not isinstance(saved.request, dict):
             continue  # kept under a key that is gone: nothing to offer
         recent.append((saved.pk, f"{saved.request.get('method', '')} {masker.url(saved.request.get('url', ''))}"))

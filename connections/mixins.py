@@ -4,9 +4,12 @@ from django.shortcuts import get_object_or_404
 from .models import Connection
 
 
-def own_connection_or_404(user, link_name):
-    """Return the user's connection with this link name; another user's is a 404 like a missing one."""
-    return get_object_or_404(Connection.objects.for_owner(user).select_related("connector"), link_name=link_name)
+def own_connection_or_404(user, link_name, related=("connector",)):
+    """Return the user's connection with this link name; another user's is a 404 like a missing one.
+
+    `related`: what comes in the same query (select_related); the connector always does.
+    """
+    return get_object_or_404(Connection.objects.for_owner(user).select_related(*related), link_name=link_name)
 
 
 class OwnConnectionMixin(LoginRequiredMixin):

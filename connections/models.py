@@ -134,6 +134,9 @@ class ConnectionEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        # The connection's page lists its newest events: read from the index, not sorted from all of them
+        # (a connection called all day has thousands).
+        indexes = [models.Index(fields=["connection", "-at", "-id"], name="connection_event_recent")]
 
     def __str__(self):
         return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"

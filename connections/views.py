@@ -1,11 +1,13 @@
+import functools
 import json as jsonlib
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import get_script_prefix, get_urlconf, reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -20,9 +22,9 @@ from connectors_site.crypto import is_undecryptable
 from health.services import needs_attention
 from health.templatetags.health import badge as health_badge
 
-from . import console, services
+from . import activity, console, services
 from .forms import ConnectionNameForm, ConsoleForm, VariablesForm
-from .mixins import OwnConnectionMixin
+from .mixins import OwnConnectionMixin, own_connection_or_404
 from .models import Connection
 from .oauth_views import ConnectionAuthorizeView
 
@@ -70,9 +72,26 @@ class ConnectionListView(LoginRequiredMixin, ListView):
 
 
 def url_for_arg(name, marker):
-    """Return arg -> the URL of `name` for that one argument, reversing it once."""
-    head, tail = reverse(name, args=[marker]).split(str(marker))
+    """Return arg -> the URL of `name` for that one argument (a slug or a number: nothing to quote), reversing
+    it once per process (and URLconf and script prefix)."""
+    head, tail = _around_arg(name, marker, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
     return lambda value: f"{head}{value}{tail}"
+
+
+@functools.lru_cache(maxsize=64)
+def _around_arg(name, marker, urlconf, prefix):
+    head, tail = reverse(name, args=[marker], urlconf=urlconf).split(str(marker))
+    return head, tail
+
+
+# The connection page's buttons and links to its other pages (`urls` in its template).
+CONNECTION_PAGES = ("test", "toggle", "rename", "credentials", "delete", "reauthorize", "refresh", "disconnect")
+
+
+def connection_urls(link_name):
+    """The addresses of a connection's pages, by name (CONNECTION_PAGES): what {% url %} gives, without
+    reversing each per page shown."""
+    return {name: url_for_arg(f"connections:{name}", "link_name")(link_name) for name in CONNECTION_PAGES}
 
 
 @method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
@@ -125,6 +144,11 @@ class ConnectionAddView(LoginRequiredMixin, TemplateView):
 class ConnectionDetailView(OwnConnectionMixin, DetailView):
     template_name = "connections/connection_detail.html"
     context_object_name = "connection"
+    kept_requests = None  # the recent console requests when a console POST has read them already
+
+    def get_object(self, queryset=None):
+        # The page's health section reads the connection's health record: it comes with the connection.
+        return own_connection_or_404(self.request.user, self.kwargs["link_name"], related=("connector", "health"))
 
     def get_context_data(self, **kwargs):
         masker = kwargs.pop("masker", None) or services.connection_masker(self.object)
@@ -132,12 +156,13 @@ class ConnectionDetailView(OwnConnectionMixin, DetailView):
             # ?recent=<id> fills the console with a recent request, to send it again.
             initial = console.recent_request(self.object, self.request.GET.get("recent", ""), masker)
             kwargs["console_form"] = ConsoleForm(initial=initial)
-        kwargs["recent_requests"] = console.recent_requests(self.object, masker)
+        kwargs["recent_requests"] = console.recent_requests(self.object, masker, self.kept_requests)
         connector = self.object.connector
         if not is_undecryptable(connector.secrets):
             kwargs["client_certificate"] = connector.kind.certificate_expiry(connector.kind_config, connector.secrets)
-        kwargs["events"] = self.object.events.select_related("user")[:20]
-        kwargs["usage_hours"] = self.object.usage_hours.all()[:48]
+        kwargs["urls"] = connection_urls(self.object.link_name)
+        # The Activity section's rows, drawn in Python (connections/activity.py).
+        kwargs["event_items"], kwargs["usage_hour_items"] = activity.activity_items(self.object)
         return super().get_context_data(**kwargs)
 
 
@@ -165,15 +190,15 @@ class ConsoleView(ConnectionDetailView):
         if not self.fragment():
             return super().get_context_data(**kwargs)
         masker = kwargs.pop("masker", None) or services.connection_masker(self.object)
-        return {"connection": self.object, "recent_requests": console.recent_requests(self.object, masker),
-                **kwargs}
+        return {"connection": self.object,
+                "recent_requests": console.recent_requests(self.object, masker, self.kept_requests), **kwargs}
 
     def post(self, request, *args, **kwargs):
         self.object = connection = self.get_object()
         form = ConsoleForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(console_form=form), status=400)
-        console.remember_request(connection, console.console_fields(request.POST))
+        self.kept_requests = console.remember_request(connection, console.console_fields(request.POST))
         started = time.monotonic()
         try:
             response = services.connection_request(

@@ -173,13 +173,14 @@ def check(connection):
         outcome, error = Outcome.FAILED, str(failure)
     latency = int((time.monotonic() - started) * 1000)
     now = timezone.now()
-    result = HealthCheck.objects.create(
-        connection=connection, checked_at=now, outcome=outcome, status_code=status_code, latency_ms=latency,
-        error=services.connection_masker(connection).text(error)[:500])
     # Checked by hand (or first): its place in the schedule is the next slot of its connector's interval.
+    # The record comes first: the connection's page reads checks only of a connection that has one.
     interval = interval_for(connector) or datetime.timedelta(hours=1)
     record, _ = ConnectionHealth.objects.get_or_create(
         connection=connection, defaults={"next_check_at": _slot_after(connection.pk, interval, now)})
+    result = HealthCheck.objects.create(
+        connection=connection, checked_at=now, outcome=outcome, status_code=status_code, latency_ms=latency,
+        error=services.connection_masker(connection).text(error)[:500])
     record.last_checked_at = now
     if outcome == Outcome.OK:
         record.failing_since = None

@@ -31,7 +31,9 @@ def health_badge(connection):
 def connection_health(connection):
     health = services.health_of(connection)
     record = services.health_record(connection)
-    checks = services.recent_checks(connection)
+    # A connection's checks are recorded with its record (services.check makes the record first): without
+    # a record there are none to read.
+    checks = services.recent_checks(connection) if record is not None else []
     passed = sum(1 for check in checks if check.ok)
     return {
         "connection": connection, "health": health, "css": BADGE_CSS[health], "record": record,
