@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -224,12 +225,14 @@ def bench_console(client, connection, http_url):
     console = reverse("connections:console", args=[connection.link_name])
     form = {"method": "GET", "url": url, "body_type": "none", "params": "", "headers": "", "body": ""}
     forward = f"/bench/forward/{connection.link_name}/"
-    # What a browser sends: the page's script (static/js/console.js) posts the form and takes the console
-    # part of the page back; without the script the form posts as usual and gets the whole page.
+    # What a browser sends: the page's script (static/js/console.js) posts the form as FormData (multipart) and
+    # takes the console part of the page back; without the script the form posts as usual (URL-encoded: it has
+    # no enctype) and gets the whole page.
     compare("console POST (bearer), as the page's script sends it",
             lambda: client.post(console, form, headers={"X-Console": "fragment"}),
             lambda: client.get(forward, {"url": url}), goal=CONSOLE_GOAL, lower_is_better=False, n=PAGES)
-    compare("console POST (bearer), without the script (whole page)", lambda: client.post(console, form),
+    compare("console POST (bearer), without the script (whole page)",
+            lambda: client.post(console, urlencode(form), content_type="application/x-www-form-urlencoded"),
             lambda: client.get(forward, {"url": url}), goal=CONSOLE_GOAL, lower_is_better=False, n=PAGES)
     usage.buffer.flush()
 
