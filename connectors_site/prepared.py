@@ -2,8 +2,8 @@
 
 Django builds a QuerySet and compiles its SQL on every evaluation. For a `select_related` of two
 tables (about 35 columns) that is about 0.3 ms of CPU: more than SQLite takes to run the query.
-The API's proxy reads a token and a connection on every call, so each of those two reads is a
-`PreparedLookup`:
+Every API call reads its token (a proxied call, with the connection it names, in the same query), so
+those reads are `PreparedLookup`s (api/models.py). For example:
 
     by_name = PreparedLookup(lambda owner_id, link_name: Connection.objects.filter(
         owner_id=owner_id, link_name=link_name).select_related("connector").order_by()[:1],
