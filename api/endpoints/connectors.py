@@ -130,6 +130,9 @@ class SecurityIn(Schema):
     expiry_statuses: str | None = None
     expiry_body_field: str | None = None
     expiry_body_value: str | None = None
+    settings: dict | None = Field(None, description="Change some of the connector's `settings`, as on the Security "
+                                                    "page (those left out keep their values; null sets one back "
+                                                    "to its default)")
 
 
 class ScopesIn(Schema):
@@ -254,10 +257,16 @@ def connector_update_security(request, pk: int, payload: SecurityIn):
     settings = {**current, **payload.dict(include=set(API_SETTINGS), exclude_none=True)}
     settings["api_origins"] = "\n".join(settings["api_origins"] or [])
     test_form = ApiSettingsForm(settings, instance=connector)
-    if not (config_form.is_valid() & test_form.is_valid()):
-        raise _refused(_config_errors(config_form, form_class.secret_fields) + form_errors(test_form))
-    services.connector_save_security(connector=connector, user=request.auth.user, auth_type=auth_type,
-                                     config_form=config_form, test_form=test_form)
+    errors = [] if config_form.is_valid() else _config_errors(config_form, form_class.secret_fields)
+    errors += [] if test_form.is_valid() else form_errors(test_form)
+    # Checked against the connector as this request leaves it (a valid test_form has set its test URL).
+    section_forms, errors = _settings_forms(connector, payload.settings or {}, errors)
+    if errors:
+        raise _refused(errors)
+    with transaction.atomic():
+        services.connector_save_security(connector=connector, user=request.auth.user, auth_type=auth_type,
+                                         config_form=config_form, test_form=test_form)
+        services.connector_save_sections(connector=connector, user=request.auth.user, section_forms=section_forms)
     return _connector(request, pk)
 
 

@@ -6,6 +6,7 @@ import pytest
 from builder.models import ConnectorChange
 from health.models import HealthPolicy
 from reconnect.models import IdentityField
+from tests.examples import example
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +88,30 @@ def test_export_and_import_through_the_api_carry_the_settings(api, connector):
     refused = api.post("connectors/import", {"document": document})
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["pointer"] == "/document/connector/identity_field"
+
+
+def test_settings_are_changed_with_security_checked_against_its_new_test_request(api, make_connector):
+    connector = make_connector("No test yet", auth_type="bearer", config={})
+    config = example("bearer").config
+    body = {"auth_type": "bearer", "config": config, "test_url": TEST_URL,
+            "settings": {"health_check_interval": 20, "identity_field": "login"}}
+    response = api.put(f"connectors/{connector.pk}/security", body)
+    assert response.status_code == 200, response.content
+    assert response.json()["settings"] == {"health_check_interval": 20, "identity_field": "login"}
+    assert response.json()["test_url"] == TEST_URL
+    assert HealthPolicy.objects.get(connector=connector).interval_minutes == 20
+    # Left out: kept, as with PATCH.
+    again = api.put(f"connectors/{connector.pk}/security", {"auth_type": "bearer", "config": config})
+    assert again.json()["settings"] == {"health_check_interval": 20, "identity_field": "login"}
+
+
+def test_a_refused_setting_with_security_saves_neither(api, make_connector):
+    connector = make_connector("Refused", auth_type="bearer", config={})
+    response = api.put(f"connectors/{connector.pk}/security",
+                       {"auth_type": "bearer", "config": example("bearer").config, "test_url": TEST_URL,
+                        "settings": {"health_check_interval": 2, "colour": "blue"}})
+    assert response.status_code == 400
+    assert {error["pointer"] for error in response.json()["errors"]} == {
+        "/settings/health_check_interval", "/settings/colour"}
+    connector.refresh_from_db()
+    assert connector.test_url == "" and not HealthPolicy.objects.exists()
