@@ -36,11 +36,10 @@ def _own(request):
     connection = getattr(request.auth, "named_connection", None)  # select_related sets it only when found
     if connection is None:
         raise Http404
-    connection.owner = request.auth.user
     return connection
 
 
-def _call(request, link_name, path):
+def _call(request, path):
     """Return (connection, the upstream's response, its body not read yet)."""
     require(request, Scope.PROXY)
     connection = _own(request)
@@ -110,10 +109,10 @@ def _relay(connection, response):
 @router.api_operation(METHODS, "/proxy/{link_name}/{path:path}", response=error_responses(409, 502, 504), auth=AUTH,
                       summary="Call the API through a connection", description=DESCRIPTION)
 def proxy_call(request, link_name: str, path: str):
-    return _relay(*_call(request, link_name, path))
+    return _relay(*_call(request, path))
 
 
 @router.api_operation(METHODS, "/proxy/{link_name}/", response=error_responses(409, 502, 504), auth=AUTH,
                       summary="Call the API's Base URL itself through a connection", description=DESCRIPTION)
 def proxy_call_base(request, link_name: str):
-    return _relay(*_call(request, link_name, ""))
+    return _relay(*_call(request, ""))

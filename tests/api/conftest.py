@@ -23,8 +23,8 @@ def api_test_client():
 class ApiClient:
     """Django's test client speaking JSON to /api/v1/ with a token, through the API's middleware."""
 
-    def __init__(self, client, token_text):
-        self.client = api_test_client() if client is None else client
+    def __init__(self, token_text):
+        self.client = api_test_client()
         self.headers = {"Authorization": f"Bearer {token_text}"} if token_text else {}
 
     def _call(self, method, path, body=None, **kwargs):
@@ -64,6 +64,6 @@ def api_as(issue_token):
     """api_as(user, scopes=...) -> an ApiClient with a new token of that user."""
 
     def make(user, scopes=ALL_SCOPES, **fields):
-        return ApiClient(None, issue_token(user, scopes, **fields))
+        return ApiClient(issue_token(user, scopes, **fields))
 
     return make

@@ -74,7 +74,7 @@ def url(path, objects):
 
 
 def call(text, method, path, body, objects):
-    return ApiClient(None, text)._call(method, url(path, objects), body)
+    return ApiClient(text)._call(method, url(path, objects), body)
 
 
 def token(user, scopes, **fields):
