@@ -8,7 +8,8 @@ per call; it takes a share of the window's calls at once (one `INSERT … ON CON
 window's count goes up by the share, and the part of it still under the limit is granted) and spends it
 in memory. The limit is never exceeded, however many processes count; a process's unspent share is lost
 when the window ends, so near the end of a window a token may be refused up to (processes − 1) ×
-LEASE_MAX calls early. Shares shrink as the window fills (a tenth of what is left), down to one call.
+share_cap(limit) calls early: 10 calls, or 1% of a limit above 1,000 (at most 1,000 calls). Shares
+shrink as the window fills (a tenth of what is left), down to one call.
 """
 
 import functools
@@ -25,7 +26,14 @@ from .models import RateWindow
 logger = logging.getLogger(__name__)
 
 DEFAULT = "600/60"
-LEASE_MAX = 10  # the most calls a process takes from the database's count at once
+LEASE_MAX = 10  # the most calls a process takes from the database's count at once, for limits up to 1,000
+LEASE_CAP = 1000  # ... and for larger limits, 1% of the limit up to this
+
+
+def share_cap(limit):
+    """The most calls a process takes at once from a window of `limit` calls: a high limit (a busy program's)
+    costs a database write per 1% of it, not per 10 calls."""
+    return max(LEASE_MAX, min(LEASE_CAP, limit // 100))
 
 
 class RateLimited(Exception):
@@ -107,7 +115,7 @@ class _Leases:
                 return True
             if share[2]:
                 return False
-            size = max(1, min(LEASE_MAX, (limit - share[1]) // 10))
+            size = max(1, min(share_cap(limit), (limit - share[1]) // 10))
         count = _database_add(token.pk, window, size)
         with self._lock:
             share = self._shares.setdefault(key, [0, 0, False])

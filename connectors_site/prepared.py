@@ -22,6 +22,7 @@ plain columns); anything else is refused when the lookup is first run.
 """
 
 import itertools
+import re
 import weakref
 
 from django.core.exceptions import ImproperlyConfigured
@@ -54,12 +55,13 @@ class _Compiled:
         if queryset._iterable_class is not ModelIterable or queryset._known_related_objects:
             raise ImproperlyConfigured("A PreparedLookup reads model instances only.")
         compiler = queryset.query.get_compiler(connection=connection)
-        self.sql, params = compiler.as_sql()
+        sql, params = compiler.as_sql()
+        self.sql = _named_placeholders(sql, len(params))
         by_marker = {marker: name for name, marker in markers.items()}
-        # Each parameter: the name of the call's value that goes there, or a constant of the query.
-        self.params = [(by_marker[param], None) if _is_marker(param, by_marker) else (None, param)
-                       for param in params]
-        missing = set(markers) - {name for name, _ in self.params if name}
+        # Each parameter: its placeholder's name, and the name of the call's value that goes there or a constant.
+        self.params = [(f"p{index}", by_marker[param], None) if _is_marker(param, by_marker)
+                       else (f"p{index}", None, param) for index, param in enumerate(params)]
+        missing = set(markers) - {name for _, name, _ in self.params if name}
         if missing:
             raise ImproperlyConfigured(f"The SQL of this PreparedLookup does not take {', '.join(sorted(missing))} "
                                        "as it is given (only exact lookups on plain columns can be prepared).")
@@ -76,7 +78,7 @@ class _Compiled:
         self.related_populators = get_related_populators(klass_info, select, self.db)
 
     def run(self, values):
-        params = [values[name] if name else constant for name, constant in self.params]
+        params = {placeholder: values[name] if name else constant for placeholder, name, constant in self.params}
         with self.connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
@@ -93,6 +95,22 @@ class _Compiled:
                 populator.populate(row, instance)
             found.append(instance)
         return found
+
+
+def _named_placeholders(sql, count):
+    """The SQL with its `%s` placeholders named `%(p0)s`, `%(p1)s`...: Django's SQLite backend turns `%s` into `?`
+    with a regular expression run over the whole text on every execution (about a tenth of this read's time for
+    its 4 kB of SQL), and named ones with one `%` formatting. Every backend takes either style."""
+    pieces = _FORMAT_PLACEHOLDER.split(sql)
+    if len(pieces) != count + 1:
+        raise ImproperlyConfigured("The SQL of this PreparedLookup holds a placeholder it does not fill.")
+    named = [pieces[0]]
+    for index, piece in enumerate(pieces[1:]):
+        named += [f"%(p{index})s", piece]
+    return "".join(named)
+
+
+_FORMAT_PLACEHOLDER = re.compile(r"(?<!%)%s")  # as Django's SQLite backend finds them (`%%s` is a literal `%s`)
 
 
 def _marker(kind):

@@ -110,8 +110,20 @@ def test_without_redis_a_process_writes_once_per_share_of_calls_not_per_call(end
             for n in range(30):
                 ratelimit.check(token, now=1800 + n)
     inserts = [query for query in captured.captured_queries if query["sql"].startswith("INSERT")]
-    assert len(inserts) == 30 // ratelimit.LEASE_MAX
+    assert len(inserts) == 30 // ratelimit.share_cap(600) == 3
     assert RateWindow.objects.get().count == 30
+
+
+def test_a_high_limit_takes_shares_of_one_percent_of_it(end_user):
+    token, _ = PersonalAccessToken.issue(user=end_user, name="t", scopes=["proxy"], expires_at=None)
+    with override_settings(CONNECTORS_API_RATE_LIMIT="100000/60", REDIS_URL=""):
+        with CaptureQueriesContext(db) as captured:
+            for n in range(1500):
+                ratelimit.check(token, now=1800 + n % 60)
+    inserts = [query for query in captured.captured_queries if query["sql"].startswith("INSERT")]
+    assert len(inserts) == 2 and RateWindow.objects.get().count == 2000  # two shares of 1% each
+    assert [ratelimit.share_cap(limit) for limit in (60, 600, 1000, 5000, 100000, 10**8)] == [10, 10, 10, 50, 1000,
+                                                                                              1000]
 
 
 def test_the_shares_of_several_processes_never_pass_the_limit_together(end_user):
@@ -119,5 +131,5 @@ def test_the_shares_of_several_processes_never_pass_the_limit_together(end_user)
     processes = [ratelimit._Leases() for _ in range(3)]  # each process keeps its own shares
     allowed = sum(processes[n % 3].take(token, 2400, 200) for n in range(400))
     # Never more than the limit; fewer by at most the shares the other processes did not spend.
-    assert 200 - 2 * ratelimit.LEASE_MAX <= allowed <= 200
+    assert 200 - 2 * ratelimit.share_cap(200) <= allowed <= 200
     assert sum(process.take(token, 2460, 200) for process in processes) == 3  # a new window: counted again
