@@ -46,6 +46,15 @@ def test_credentials_are_kept_and_auth_applied_again_on_the_same_host(peer):
     assert landed["headers"]["X-Api-Key"] == "key-canary"
 
 
+def test_a_cookie_set_on_the_way_is_sent_on_the_next_hop_of_the_same_host(peer):
+    peer.route("/start", lambda h: respond(h, 302, [("Location", "/next"),
+                                                    ("Set-Cookie", "hop=set-on-the-way; Path=/")]))
+    outbound.send("GET", peer.url("/start"))
+    assert peer.received[1]["headers"]["Cookie"] == "hop=set-on-the-way"
+    outbound.send("GET", peer.url("/next"))  # the next call starts without it
+    assert "Cookie" not in peer.received[2]["headers"]
+
+
 def test_credentials_stay_dropped_when_the_chain_comes_back(peer_factory):
     first, second = peer_factory(), peer_factory()
     first.redirect("/start", 302, second.url("/bounce"))
