@@ -73,5 +73,8 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
+# The suite on TEST_WORKERS processes (pytest-xdist; each has its own test database, servers and browser),
+# the long tests handed out as workers come free.
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)

@@ -14,7 +14,9 @@ a PostgreSQL database the run may empty, and BENCH_REDIS_URL or REDIS_URL for th
 when not set). For each number of client workers, interleaved rounds (direct, proxy, direct, ...) each
 give a p50 of either; printed: min / median / max over the rounds of the p50 difference (what the proxy
 adds per call, goal ≤ 2 ms) and of the ratio. The machine's load average is printed beside them, and the
-CPU time the app's processes spent per proxied call (median over the rounds), which load changes less.
+CPU time the app's processes spent per proxied call (median over the rounds), which load changes less;
+beside it the CPU time the upstream's processes (gunicorn serving a few lines of WSGI) spent per direct
+call: a yardstick of the machine's speed at that moment, which varies several-fold on a shared VM.
 """
 
 import argparse
@@ -160,7 +162,7 @@ def spread(values, unit=""):
     return f"{min(values):6.2f} {statistics.median(values):6.2f} {max(values):6.2f}{unit}"
 
 
-def measure(name, app_url, app_pid, upstream_url, token, options):
+def measure(name, app_url, app_pid, upstream_url, upstream_pid, token, options):
     direct_url, proxy_url = f"{upstream_url}/v1/items", f"{app_url}/api/v1/proxy/bench_proxy/v1/items"
     direct_headers, proxy_headers = {"Authorization": f"Bearer {SECRET}"}, {"Authorization": f"Bearer {token}"}
 
@@ -172,9 +174,11 @@ def measure(name, app_url, app_pid, upstream_url, token, options):
 
     load(direct, 2, 20), load(proxied, 2, 50)  # warm up: connections, caches, both gunicorn workers
     for workers in options.workers:
-        added, ratios, direct_p50s, proxy_p50s, cpu = [], [], [], [], []
+        added, ratios, direct_p50s, proxy_p50s, cpu, upstream_cpu = [], [], [], [], [], []
         for _ in range(options.rounds):
+            upstream_used = app_cpu_seconds(upstream_pid)
             base = p50_ms(load(direct, workers, options.calls))
+            upstream_cpu.append((app_cpu_seconds(upstream_pid) - upstream_used) * 1000 / (workers * options.calls))
             used = app_cpu_seconds(app_pid)
             through = p50_ms(load(proxied, workers, options.calls))
             cpu.append((app_cpu_seconds(app_pid) - used) * 1000 / (workers * options.calls))
@@ -183,7 +187,8 @@ def measure(name, app_url, app_pid, upstream_url, token, options):
         middle = statistics.median(added)
         print(f"{name:<11} {workers:>2} workers   added {spread(added, ' ms')}   ratio {spread(ratios)}   "
               f"(p50 direct {statistics.median(direct_p50s):.2f} ms, proxy {statistics.median(proxy_p50s):.2f} ms; "
-              f"app CPU {statistics.median(cpu):.2f} ms per proxied call)"
+              f"app CPU {statistics.median(cpu):.2f} ms per proxied call, the upstream's "
+              f"{statistics.median(upstream_cpu):.2f} ms per direct call)"
               f"   goal ≤ {GOAL_MS} ms {'met' if middle <= GOAL_MS else 'NOT MET'}   load {load_average()}",
               flush=True)
 
@@ -225,7 +230,7 @@ def main():
             token = prepare(env, upstream_url)
             app_url, app = start_app(env, name.lower())
             try:
-                measure(name, app_url, app.pid, upstream_url, token, options)
+                measure(name, app_url, app.pid, upstream_url, upstream.pid, token, options)
             finally:
                 app.terminate()
                 app.wait(timeout=30)
