@@ -160,7 +160,7 @@ MIDDLEWARE = [
     "accounts.sessions.SessionLifetimeMiddleware",
     "accounts.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "connectors_site.middleware.CSPMiddleware",  # django-csp's, built once
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -175,7 +175,7 @@ API_MIDDLEWARE = [name for name in MIDDLEWARE if name in (
     "connectors_site.middleware.RefuseNulCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "connectors_site.middleware.CSPMiddleware",  # django-csp's, built once
 )]
 
 ROOT_URLCONF = "connectors_site.urls"
