@@ -3,13 +3,14 @@
 A fixed window: CONNECTORS_API_RATE_LIMIT is "CALLS/SECONDS" (default 600/60). A call past the limit
 is refused with 429 and Retry-After, the seconds until the window ends.
 
-Redis: one round trip per call (INCR and EXPIRE sent together). The database: a process does not write
-per call; it takes a share of the window's calls at once (one `INSERT … ON CONFLICT … RETURNING`: the
-window's count goes up by the share, and the part of it still under the limit is granted) and spends it
-in memory. The limit is never exceeded, however many processes count; a process's unspent share is lost
-when the window ends, so near the end of a window a token may be refused up to (processes − 1) ×
-share_cap(limit) calls early: 10 calls, or 1% of a limit above 1,000 (at most 1,000 calls). Shares
-shrink as the window fills (a tenth of what is left), down to one call.
+A process does not count each call where every process sees it: it takes a share of the window's
+calls at once (the window's count goes up by the share, and the part of it still under the limit is
+granted) and spends it in memory. Redis: one round trip per share (INCRBY and EXPIRE sent together).
+The database: one `INSERT … ON CONFLICT … RETURNING` per share. The limit is never exceeded, however
+many processes count; a process's unspent share is lost when the window ends, so near the end of a
+window a token may be refused up to (processes − 1) × share_cap(limit) calls early: 10 calls, or 1% of
+a limit above 1,000 (at most 1,000 calls). Shares shrink as the window fills (a tenth of what is
+left), down to one call.
 """
 
 import functools
@@ -26,13 +27,13 @@ from .models import RateWindow
 logger = logging.getLogger(__name__)
 
 DEFAULT = "600/60"
-LEASE_MAX = 10  # the most calls a process takes from the database's count at once, for limits up to 1,000
+LEASE_MAX = 10  # the most calls a process takes from the window's count at once, for limits up to 1,000
 LEASE_CAP = 1000  # ... and for larger limits, 1% of the limit up to this
 
 
 def share_cap(limit):
     """The most calls a process takes at once from a window of `limit` calls: a high limit (a busy program's)
-    costs a database write per 1% of it, not per 10 calls."""
+    costs a round trip to Redis or the database per 1% of it, not per 10 calls."""
     return max(LEASE_MAX, min(LEASE_CAP, limit // 100))
 
 
@@ -57,10 +58,8 @@ def check(token, *, now=None):
         return
     now = time.time() if now is None else now
     window = int(now // seconds * seconds)
-    url = getattr(settings, "REDIS_URL", "")
-    count = _redis_count(url, token.pk, window, seconds) if url else None
-    allowed = count <= limit if count is not None else _leases.take(token, window, limit)
-    if not allowed:
+    add = functools.partial(_add, getattr(settings, "REDIS_URL", ""), seconds)
+    if not _leases.take(token, window, limit, add):
         raise RateLimited(max(1, int(window + seconds - now + 0.999)), limit, seconds)
 
 
@@ -71,8 +70,16 @@ def _redis(url):
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def _redis_count(url, token_pk, window, seconds):
-    """Return the window's count in Redis; None when Redis cannot be reached (the database counts then)."""
+def _add(redis_url, seconds, token_pk, window, calls):
+    """Add `calls` to the window's count and return it: in Redis when REDIS_URL is set and answers, else in the
+    database."""
+    count = _redis_add(redis_url, token_pk, window, seconds, calls) if redis_url else None
+    return count if count is not None else _database_add(token_pk, window, calls)
+
+
+def _redis_add(url, token_pk, window, seconds, calls):
+    """Return the window's count in Redis after adding `calls`; None when Redis cannot be reached (the database
+    counts then)."""
     import redis
 
     key = f"connectors:api-rate:{token_pk}:{window}"
@@ -80,7 +87,7 @@ def _redis_count(url, token_pk, window, seconds):
         # Sent together, without MULTI/EXEC: an EXPIRE lost with a broken connection leaves a key of a past
         # window, which nothing reads again.
         pipe = _redis(url).pipeline(transaction=False)
-        pipe.incr(key)
+        pipe.incrby(key, calls)
         pipe.expire(key, seconds + 1)
         return pipe.execute()[0]
     except redis.RedisError as error:
@@ -89,16 +96,17 @@ def _redis_count(url, token_pk, window, seconds):
 
 
 class _Leases:
-    """This process's shares of each token's window in the database (see the module's docstring); thread-safe."""
+    """This process's shares of each token's window (see the module's docstring); thread-safe."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._pid = None
         self._shares = {}  # (token lookup id, window, limit) -> [calls left, window's count last seen, exhausted]
 
-    def take(self, token, window, limit):
-        """Spend one call of the token's share of `window`, taking a new share when it is spent; False when
-        the window's limit is reached."""
+    def take(self, token, window, limit, add=None):
+        """Spend one call of the token's share of `window`, taking a new share when it is spent (`add(token pk,
+        window, calls)` adds to the count every process sees and returns it: the database's by default); False
+        when the window's limit is reached."""
         # The lookup id, not the pk: a pk can come back (a rolled-back test, a restored database), it cannot.
         key = (token.lookup_id, window, limit)
         with self._lock:
@@ -116,7 +124,7 @@ class _Leases:
             if share[2]:
                 return False
             size = max(1, min(share_cap(limit), (limit - share[1]) // 10))
-        count = _database_add(token.pk, window, size)
+        count = (add or _database_add)(token.pk, window, size)
         with self._lock:
             share = self._shares.setdefault(key, [0, 0, False])
             share[0] += max(0, min(size, limit - (count - size)))

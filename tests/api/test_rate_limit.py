@@ -114,6 +114,25 @@ def test_without_redis_a_process_writes_once_per_share_of_calls_not_per_call(end
     assert RateWindow.objects.get().count == 30
 
 
+def test_with_redis_a_process_counts_once_per_share_of_calls_not_per_call(redis_url, end_user):
+    import redis
+
+    token, _ = PersonalAccessToken.issue(user=end_user, name="t", scopes=["proxy"], expires_at=None)
+    client = redis.Redis.from_url(redis_url)
+
+    def incrby_calls():
+        return client.info("commandstats").get("cmdstat_incrby", {}).get("calls", 0)
+
+    before = incrby_calls()
+    with override_settings(CONNECTORS_API_RATE_LIMIT="600/60", REDIS_URL=redis_url):
+        for n in range(30):
+            ratelimit.check(token, now=1800 + n)
+    assert incrby_calls() - before == 30 // ratelimit.share_cap(600) == 3
+    assert int(client.get(f"connectors:api-rate:{token.pk}:1800")) == 30
+    assert 0 < client.ttl(f"connectors:api-rate:{token.pk}:1800") <= 61  # gone once its window is over
+    assert not RateWindow.objects.exists()
+
+
 def test_a_high_limit_takes_shares_of_one_percent_of_it(end_user):
     token, _ = PersonalAccessToken.issue(user=end_user, name="t", scopes=["proxy"], expires_at=None)
     with override_settings(CONNECTORS_API_RATE_LIMIT="100000/60", REDIS_URL=""):
