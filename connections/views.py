@@ -1,13 +1,11 @@
-import functools
 import json as jsonlib
 import time
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import get_script_prefix, get_urlconf, reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -19,6 +17,7 @@ from builder.models import Connector, Stage
 from builder.views.mixins import BadRequestOnInvalidMixin
 from connectors_site import outbound
 from connectors_site.crypto import is_undecryptable
+from connectors_site.reversing import reverse_once
 from health.services import needs_attention
 from health.templatetags.health import badge as health_badge
 
@@ -74,14 +73,8 @@ class ConnectionListView(LoginRequiredMixin, ListView):
 def url_for_arg(name, marker):
     """Return arg -> the URL of `name` for that one argument (a slug or a number: nothing to quote), reversing
     it once per process (and URLconf and script prefix)."""
-    head, tail = _around_arg(name, marker, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    head, tail = reverse_once(name, marker).split(str(marker))
     return lambda value: f"{head}{value}{tail}"
-
-
-@functools.lru_cache(maxsize=64)
-def _around_arg(name, marker, urlconf, prefix):
-    head, tail = reverse(name, args=[marker], urlconf=urlconf).split(str(marker))
-    return head, tail
 
 
 # The connection page's buttons and links to its other pages (`urls` in its template).

@@ -80,5 +80,5 @@ def _policy(report_only):
 
 @receiver(setting_changed)
 def _forget_built_policies(setting, **kwargs):
-    if setting in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY", "DEBUG"):
+    if setting in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"):
         _built.clear()

@@ -33,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 from requests.cookies import extract_cookies_to_jar
+from requests.sessions import merge_setting
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import HTTPError, NameResolutionError, ReadTimeoutError
 
@@ -211,7 +212,8 @@ def _send_hop(session, hop, timeout, max_bytes, tls=None, *, stream=False):
     bookkeeping serve nothing here, and cost about a quarter of the client's CPU per call."""
     try:
         prepared = requests.PreparedRequest()
-        prepared.prepare(method=hop.method, url=hop.url, headers=_merged(session.headers, hop.headers),
+        prepared.prepare(method=hop.method, url=hop.url,
+                         headers=merge_setting(hop.headers, session.headers, dict_class=CaseInsensitiveDict),
                          data=hop.data, params=hop.params, auth=hop.auth, cookies=session.cookies, json=hop.json)
         # cert= is how requests hands TLS settings to the adapter: the pooled adapter takes TLSOptions there.
         response = session.get_adapter(prepared.url).send(prepared, stream=True, timeout=timeout, verify=True,
@@ -229,18 +231,6 @@ def _send_hop(session, hop, timeout, max_bytes, tls=None, *, stream=False):
         response.body_pending = True
         return response
     return _read_now(response, timeout, max_bytes)
-
-
-def _merged(defaults, headers):
-    """The session's default headers overridden by the hop's; a header set to None is left out (as requests
-    does)."""
-    merged = CaseInsensitiveDict(defaults)
-    for name, value in headers.items():
-        if value is None:
-            merged.pop(name, None)
-        else:
-            merged[name] = value
-    return merged
 
 
 # A streamed response declaring at most this many bytes is read at once (an error body, say).
