@@ -10,6 +10,11 @@ from .scopes import BUILDER_SCOPES
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 
 
+def no_token():
+    """The problem answered to a call that sends no token (no Authorization: Bearer header)."""
+    return Problem(401, "Send a personal access token: Authorization: Bearer ccpat_…", headers=CHALLENGE)
+
+
 class TokenAuth(HttpBearer):
     def __init__(self, *, reads_named_connection=False):
         """`reads_named_connection` (the proxy's): the connection the address's link_name names is read with the

@@ -48,6 +48,15 @@ def response(status, detail, *, errors=(), headers=None):
     return answer
 
 
+# What an address of the API that names nothing the token's user has is answered (also another user's object).
+NOT_FOUND = Problem(404, "Not found (or not yours).")
+
+
+def answer(problem):
+    """Return the response of a raised Problem."""
+    return response(problem.status, problem.detail, errors=problem.errors, headers=problem.headers)
+
+
 def pointer(*parts):
     """Return the JSON Pointer of a place in the body: pointer("credentials", "user") -> "/credentials/user"."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)

@@ -5,7 +5,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from . import problems
-from .authentication import TokenAuth
+from .authentication import TokenAuth, no_token
 from .endpoints import connect_links, connections, connectors, proxy
 
 DESCRIPTION = """Manage connectors and connections and call APIs through connections, as a program.
@@ -44,13 +44,12 @@ api.add_router("", connect_links.router)
 
 @api.exception_handler(problems.Problem)
 def on_problem(request, exc):
-    return problems.response(exc.status, exc.detail, errors=exc.errors, headers=exc.headers)
+    return problems.answer(exc)
 
 
 @api.exception_handler(AuthenticationError)
 def on_no_token(request, exc):
-    return problems.response(401, "Send a personal access token: Authorization: Bearer ccpat_…",
-                             headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    return problems.answer(no_token())
 
 
 @api.exception_handler(ValidationError)
@@ -62,7 +61,7 @@ def on_invalid(request, exc):
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return problems.response(404, "Not found (or not yours).")
+    return problems.answer(problems.NOT_FOUND)
 
 
 @api.exception_handler(HttpError)

@@ -4,11 +4,18 @@ A program's call to /api/v1/ carries a token: it needs none of what the pages' m
 browser (static files, sessions, CSRF, sign-in, messages, two-factor, lockouts), and skipping it takes
 about 0.15 ms off each call (bench/api_proxy.py). settings.API_MIDDLEWARE lists what the API keeps, in
 settings.MIDDLEWARE's order; the API's tests run through that same list (tests/api/conftest.py).
+
+The API's handler also serves the addresses of settings.API_DIRECT_ROUTES (the proxy's) straight from
+their view, through the same middleware but without URL resolving or the REST framework's operation.
 """
+
+import re
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.test.utils import override_settings
+from django.urls import ResolverMatch
+from django.utils.module_loading import import_string
 
 
 def with_api_middleware(make_handler):
@@ -16,6 +23,33 @@ def with_api_middleware(make_handler):
     once, when it is made; override_settings is only the documented way to hand it another list)."""
     with override_settings(MIDDLEWARE=settings.API_MIDDLEWARE):
         return make_handler()
+
+
+class DirectRoutes:
+    """A Django handler mixin: an address one of settings.API_DIRECT_ROUTES matches (a regular expression over
+    the path and the dotted path of a view taking its named groups) goes to that view from the innermost
+    middleware, unresolved: the proxy's calls are the API's most frequent, and django-ninja's operation with
+    Django's URL resolving cost about a tenth of one (bench/api_proxy.py). The view then answers everything
+    itself (method, authentication, errors as problem details); any other address is resolved as usual."""
+
+    _direct_routes = None
+
+    def _get_response(self, request):
+        if self._direct_routes is None:
+            self._direct_routes = [(re.compile(pattern), import_string(view))
+                                   for pattern, view in settings.API_DIRECT_ROUTES]
+        for pattern, view in self._direct_routes:
+            if match := pattern.match(request.path_info):
+                kwargs = match.groupdict()
+                request.resolver_match = ResolverMatch(view, (), kwargs, route=pattern.pattern)
+                response = view(request, **kwargs)
+                self.check_response(response, view)
+                return response
+        return super()._get_response(request)
+
+
+class ApiHandler(DirectRoutes, WSGIHandler):
+    """Django's WSGI handler with the direct routes; made with API_MIDDLEWARE (with_api_middleware)."""
 
 
 class ByPath:
@@ -30,5 +64,5 @@ class ByPath:
 
 
 def application(pages):
-    """The app's WSGI application: `pages` (Django's handler) for pages, one with API_MIDDLEWARE for the API."""
-    return ByPath(pages, with_api_middleware(WSGIHandler))
+    """The app's WSGI application: `pages` (Django's handler) for pages, the API's handler for the API."""
+    return ByPath(pages, with_api_middleware(ApiHandler))

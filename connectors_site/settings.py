@@ -178,6 +178,12 @@ API_MIDDLEWARE = [name for name in MIDDLEWARE if name in (
     "connectors_site.middleware.CSPMiddleware",  # django-csp's, built once
 )]
 
+# Served by the API's handler straight from their view, without URL resolving (connectors_site/handlers.py):
+# (a regular expression over the path, with the named groups the view takes; the view).
+API_DIRECT_ROUTES = [
+    (r"^/api/v1/proxy/(?P<link_name>[^/]+)/(?P<path>.*)\Z", "api.endpoints.proxy.respond"),
+]
+
 ROOT_URLCONF = "connectors_site.urls"
 
 TEMPLATES = [

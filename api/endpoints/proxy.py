@@ -3,15 +3,15 @@
 import logging
 import time
 
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from ninja import Router
 
 from connections import masking, services
 from connections.errors import ConnectionUnavailable, DestinationRefused
 from connectors_site import outbound
 
-from .. import proxy
-from ..authentication import TokenAuth, require
+from .. import problems, proxy
+from ..authentication import TokenAuth, no_token, require
 from ..problems import Problem
 from ..scopes import Scope
 from .common import error_responses
@@ -106,13 +106,38 @@ def _relay(connection, response):
     return answer
 
 
-@router.api_operation(METHODS, "/proxy/{link_name}/{path:path}", response=error_responses(409, 502, 504), auth=AUTH,
-                      summary="Call the API through a connection", description=DESCRIPTION)
+def respond(request, link_name, path):
+    """The proxy's answer to `request`, made to the address's link name and path (the one implementation).
+
+    The API's handler calls it straight from its middleware, unresolved (settings.API_DIRECT_ROUTES,
+    connectors_site/handlers.py), so it answers everything django-ninja would: the method, the token
+    (request.auth), and its refusals as problem details. The operations below document it in the schema and
+    serve it where a handler without the direct routes resolves the address."""
+    if request.method not in METHODS:
+        return HttpResponseNotAllowed(METHODS)
+    try:
+        request.auth = AUTH(request)  # ninja's reading of Authorization: Bearer, then TokenAuth.authenticate
+        if request.auth is None:
+            raise no_token()
+        return _relay(*_call(request, path))
+    except Problem as problem:
+        return problems.answer(problem)
+    except Http404:
+        return problems.answer(problems.NOT_FOUND)
+
+
+# Authentication is respond()'s own; the schema names it as for every other operation.
+DOCUMENTED = {"response": error_responses(409, 502, 504), "auth": None,
+              "openapi_extra": {"security": [{AUTH.__class__.__name__: []}]}, "description": DESCRIPTION}
+
+
+@router.api_operation(METHODS, "/proxy/{link_name}/{path:path}", summary="Call the API through a connection",
+                      **DOCUMENTED)
 def proxy_call(request, link_name: str, path: str):
-    return _relay(*_call(request, path))
+    return respond(request, link_name, path)
 
 
-@router.api_operation(METHODS, "/proxy/{link_name}/", response=error_responses(409, 502, 504), auth=AUTH,
-                      summary="Call the API's Base URL itself through a connection", description=DESCRIPTION)
+@router.api_operation(METHODS, "/proxy/{link_name}/", summary="Call the API's Base URL itself through a connection",
+                      **DOCUMENTED)
 def proxy_call_base(request, link_name: str):
-    return _relay(*_call(request, ""))
+    return respond(request, link_name, "")

@@ -5,18 +5,22 @@ from django.test import Client
 from django.test.client import ClientHandler
 
 from api.models import PersonalAccessToken
-from connectors_site.handlers import with_api_middleware
+from connectors_site.handlers import DirectRoutes, with_api_middleware
 from tests.connections.conftest import ready_connector  # noqa: F401  (the connections tests' fixture)
 from api.scopes import Scope
 
 ALL_SCOPES = tuple(Scope.values)
 
 
+class ApiClientHandler(DirectRoutes, ClientHandler):
+    """The test client's handler as the API's is in the running app: its direct routes (the proxy's)."""
+
+
 def api_test_client():
-    """Django's test client with the API's middleware (settings.API_MIDDLEWARE), as the API's addresses have
-    in the running app (connectors_site/handlers.py)."""
+    """Django's test client with the API's middleware (settings.API_MIDDLEWARE) and direct routes, as the API's
+    addresses have in the running app (connectors_site/handlers.py)."""
     client = Client()
-    client.handler = with_api_middleware(lambda: ClientHandler(enforce_csrf_checks=False))
+    client.handler = with_api_middleware(lambda: ApiClientHandler(enforce_csrf_checks=False))
     return client
 
 

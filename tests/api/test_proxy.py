@@ -8,15 +8,19 @@ import tracemalloc
 import pytest
 from django.db import connection as db
 from django.test import override_settings
+from django.test.client import ClientHandler
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from api.endpoints.proxy import respond
 from api.models import PersonalAccessToken
 from auth_types.base import FORM
 from builder.models import Scope as ConnectorScope
 from connections import services, usage
 from connections.masking import MASK
 from connections.models import Connection
+from connectors_site.handlers import with_api_middleware
+from tests.api.conftest import ApiClient
 from tests.api.upstream import Upstream
 from tests.connections.conftest import BASIC_CONFIG
 from tests.connections.test_every_type import connect
@@ -309,3 +313,55 @@ def test_the_apis_own_error_answers_pass_unchanged(api, connection):
     assert body_of(response) == b"<h1>no such page</h1>"
 
 
+
+
+@pytest.fixture
+def resolved(api):
+    """The same token's client through the API's middleware without the direct routes: the address resolved to
+    django-ninja's operation, as a handler without them serves it."""
+    other = ApiClient(api.headers["Authorization"].removeprefix("Bearer "))
+    other.client.handler = with_api_middleware(lambda: ClientHandler(enforce_csrf_checks=False))
+    return other
+
+
+def _answer(response):
+    headers = {name: value for name, value in response.items() if name not in ("Date", "Allow")}
+    allowed = set(response.get("Allow", "").split(", "))  # django-ninja lists them from a set: in any order
+    return response.status_code, headers, allowed, body_of(response)
+
+
+@pytest.mark.parametrize("method, address, sent", [
+    ("get", "proxy/{link}/items/7?expand=a&x=%2B1", {"headers": {"Accept": "application/json"}}),
+    ("post", "proxy/{link}/items", {"data": b'{"n": 1}', "content_type": "application/json"}),
+    ("get", "proxy/{link}/", {}),
+    ("get", "proxy/{link}/missing", {}),
+    ("get", "proxy/{link}/headers", {}),
+    ("get", "proxy/{link}/a/../b", {}),
+    ("get", "proxy/{link}/a%2Fb", {}),
+    ("get", "proxy/nobody-has-this/items", {}),
+    ("get", "proxy/{link}/items?q=a%00b", {}),
+    ("generic", "proxy/{link}/items", {"method": "TRACE"}),
+    ("get", "proxy/{link}/items", {"headers": {"Authorization": ""}}),
+    ("get", "proxy/{link}/items", {"headers": {"Authorization": "Bearer ccpat_000000000000_nope"}}),
+    ("get", "proxy/{link}/items", {"headers": {"Authorization": "Basic bWFyaWE6eA=="}}),
+])
+def test_the_direct_route_answers_as_the_resolved_operation_would(api, resolved, connection, method, address, sent):
+    """The API's handler serves the proxy's addresses straight from api.endpoints.proxy.respond (no URL resolving,
+    no ninja operation): every answer, refusals included, is the one the operation gives."""
+    address = address.format(link=connection.link_name)
+
+    def call(client):
+        if method == "generic":
+            return client.client.generic(sent["method"], f"/api/v1/{address}", headers=client.headers)
+        return getattr(client, method)(address, **sent)
+
+    direct, through_ninja = call(api), call(resolved)
+    assert _answer(direct) == _answer(through_ninja)
+    if direct.wsgi_request.resolver_match is not None:  # a NUL is refused by the middleware before any view
+        assert direct.wsgi_request.resolver_match.func is respond
+        assert through_ninja.wsgi_request.resolver_match.func is not respond
+
+
+def test_an_address_the_direct_route_does_not_take_is_resolved_as_before(api, connection):
+    response = api.get(f"/api/v1/proxy/{connection.link_name}")  # no slash after the link name: no such operation
+    assert response.status_code == 301 and response["Location"] == f"/api/v1/proxy/{connection.link_name}/"

@@ -8,7 +8,11 @@ from django.db import close_old_connections
 from werkzeug.test import Client
 
 from api.models import PersonalAccessToken
+from connections import services
 from connectors_site import handlers
+from tests.api.upstream import Upstream
+from tests.connections.conftest import BASIC_CONFIG, ready_connector  # noqa: F401  (a fixture)
+from tests.peers.servers import serve_wsgi
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +57,28 @@ def test_the_api_answers_through_its_own_middleware_with_the_security_headers(ap
         assert refused.status_code == status and refused.headers["Content-Type"] == "application/problem+json"
     # A browser's session is not a way in: the API takes tokens only.
     assert app.get("/api/v1/connections").status_code == 401
+
+
+@pytest.fixture
+def upstream():
+    base_url, stop = serve_wsgi(Upstream())
+    yield base_url
+    stop()
+
+
+def test_a_proxied_call_goes_straight_to_the_proxys_view_through_the_apis_middleware(
+        app, end_user, ready_connector, upstream, monkeypatch):
+    connector = ready_connector("Upstream", "basic", BASIC_CONFIG, base_url=f"{upstream}/v1")
+    connection = services.connection_create(connector=connector, owner=end_user, name="Up",
+                                            secrets={"username": "maria", "password": "s3cret-pw"})
+    _, text = PersonalAccessToken.issue(user=end_user, name="t", scopes=["proxy"], expires_at=None)
+    seen = []
+    monkeypatch.setattr("django.core.handlers.base.BaseHandler.resolve_request",
+                        lambda handler, request: seen.append(request.path_info))  # would fail if it were called
+    response = app.get(f"/api/v1/proxy/{connection.link_name}/items/7", headers={"Authorization": f"Bearer {text}"})
+    assert response.status_code == 200 and response.json["path"] == "/v1/items/7" and seen == []
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    refused = app.get(f"/api/v1/proxy/{connection.link_name}/items", headers={"Authorization": "Bearer nope"})
+    assert refused.status_code == 401 and refused.headers["Content-Type"] == "application/problem+json"
+    assert refused.headers["X-Content-Type-Options"] == "nosniff" and seen == []
