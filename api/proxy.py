@@ -77,8 +77,20 @@ def target_url(base_url, path, query, raw_path=""):
     return url
 
 
-def request_headers(headers):
-    return {name: headers[name] for name in REQUEST_HEADERS if name in headers}
+def _meta_key(name):
+    """Where a request header is in a WSGI environ (request.META), as Django's request.headers finds it."""
+    key = name.upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
+
+
+# Read from request.META: request.headers would first gather every header of the request.
+_PASSED_ON = [(name, _meta_key(name)) for name in REQUEST_HEADERS]
+_RETRY_KEY = _meta_key(RETRY_HEADER)
+
+
+def request_headers(meta):
+    """The caller's headers passed on, from its request's META."""
+    return {name: meta[key] for name, key in _PASSED_ON if key in meta}
 
 
 def response_headers(response, masker):
@@ -89,8 +101,8 @@ def response_headers(response, masker):
             for name, value in response.headers.items() if name.lower() not in dropped]
 
 
-def retries_asked(headers):
-    value = headers.get(RETRY_HEADER, "0").strip()
+def retries_asked(meta):
+    value = meta.get(_RETRY_KEY, "0").strip()
     return min(int(value), MAX_RETRIES) if value.isdigit() else 0
 
 

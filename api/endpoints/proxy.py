@@ -49,7 +49,7 @@ def _call(request, path):
     except proxy.PathRefused as error:
         raise Problem(400, str(error), errors=[{"detail": str(error), "parameter": "path"}]) from None
     body = request.body or None
-    retries = proxy.retries_asked(request.headers)
+    retries = proxy.retries_asked(request.META)
     request.auth.count_proxy_call()
     while True:
         response = _send(request, connection, url, body)
@@ -65,7 +65,7 @@ def _call(request, path):
 def _send(request, connection, url, body):
     try:
         return services.connection_request(
-            connection, request.method, url, headers=proxy.request_headers(request.headers), data=body,
+            connection, request.method, url, headers=proxy.request_headers(request.META), data=body,
             user=request.auth.user, timeout=proxy.timeout(), stream=True, allow_redirects=False)
     except DestinationRefused as error:
         raise Problem(400, str(error)) from None

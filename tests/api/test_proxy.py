@@ -19,6 +19,7 @@ from builder.models import Scope as ConnectorScope
 from connections import services, usage
 from connections.masking import MASK
 from connections.models import Connection
+from connectors_site import outbound_pools
 from connectors_site.handlers import with_api_middleware
 from tests.api.conftest import ApiClient
 from tests.api.upstream import Upstream
@@ -37,6 +38,13 @@ def upstream():
     app.url = base_url
     yield app
     stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_upstream(upstream):
+    """Each test's own count of what arrived (the server is the module's; the tests run in any order)."""
+    upstream.calls.clear()
+    upstream.requests.clear()
 
 
 @pytest.fixture
@@ -344,13 +352,22 @@ def _answer(response):
     ("get", "proxy/{link}/items", {"headers": {"Authorization": ""}}),
     ("get", "proxy/{link}/items", {"headers": {"Authorization": "Bearer ccpat_000000000000_nope"}}),
     ("get", "proxy/{link}/items", {"headers": {"Authorization": "Basic bWFyaWE6eA=="}}),
+    ("get", "proxy/{link}/items", {"headers": {"Authorization": "bearer {token}"}}),
+    ("get", "proxy/{link}/items", {"headers": {"Authorization": "Bearer  {token}"}}),
+    ("get", "proxy/{link}/items", {"headers": {"Authorization": "Bearer"}}),
 ])
 def test_the_direct_route_answers_as_the_resolved_operation_would(api, resolved, connection, method, address, sent):
     """The API's handler serves the proxy's addresses straight from api.endpoints.proxy.respond (no URL resolving,
     no ninja operation): every answer, refusals included, is the one the operation gives."""
     address = address.format(link=connection.link_name)
+    token = api.headers["Authorization"].removeprefix("Bearer ")
+    if "headers" in sent:
+        sent = {**sent, "headers": {name: value.format(token=token) for name, value in sent["headers"].items()}}
 
     def call(client):
+        # A new connection each: a kept-alive one the test server closed meanwhile would fail a POST (which is
+        # never sent twice), whichever way it went.
+        outbound_pools.pools.close()
         if method == "generic":
             return client.client.generic(sent["method"], f"/api/v1/{address}", headers=client.headers)
         return getattr(client, method)(address, **sent)
