@@ -26,13 +26,18 @@ class RefuseNulCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if NUL in request.path_info or any(
+        # The query string and the cookies are parsed only when their raw text could hold a NUL once decoded
+        # (a NUL, %00, or in a cookie a backslash escape): parsing both costs about 2% of an API call.
+        query = request.META.get("QUERY_STRING", "")
+        if NUL in request.path_info or ((NUL in query or "%00" in query) and any(
             NUL in key or any(NUL in value for value in values) for key, values in request.GET.lists()
-        ):
+        )):
             raise BadRequest("The address contains a NUL character.")
         # A forged session cookie with a NUL would reach the session table: treat it as absent.
-        for name in [name for name, value in request.COOKIES.items() if NUL in name or NUL in value]:
-            del request.COOKIES[name]
+        cookies = request.META.get("HTTP_COOKIE", "")
+        if NUL in cookies or "\\" in cookies:
+            for name in [name for name, value in request.COOKIES.items() if NUL in name or NUL in value]:
+                del request.COOKIES[name]
         return self.get_response(request)
 
 

@@ -4,11 +4,14 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import BadRequest
+from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from builder.models import Connector, Scope
 from connections.models import Connection
+from connectors_site.middleware import RefuseNulCharactersMiddleware
 from tests.builder.conftest import configure, image_bytes
 from tests.url_walk import site_urls
 
@@ -119,3 +122,30 @@ def test_a_nul_in_a_posted_field_is_refused_next_to_it(client, samples):
     response = client.post(reverse("connections:rename", args=[samples["link_name"]]), {"name": "Mi\x00ne"})
     assert response.status_code == 400 and "Null characters are not allowed." in response.content.decode()
     assert Connection.objects.get(link_name=samples["link_name"]).name == "Mine"
+
+
+@pytest.mark.parametrize("query, refused", [
+    ("q=a%00b", True), ("q%00=x", True), ("q=a\x00b", True), ("q=%2500", False), ("q=%0", False), ("q=a", False),
+])
+def test_the_nul_check_reads_the_query_as_django_decodes_it(rf, query, refused):
+    """The raw query string is parsed only when it could hold a NUL; what is refused is what its parse holds."""
+    request = rf.get("/anything/")
+    request.META["QUERY_STRING"] = query
+    middleware = RefuseNulCharactersMiddleware(lambda request: HttpResponse("reached"))
+    if refused:
+        with pytest.raises(BadRequest):
+            middleware(request)
+    else:
+        assert middleware(request).content == b"reached"
+
+
+@pytest.mark.parametrize("header, kept", [
+    ('sessionid="abc\\000def"; theme=dark', {"theme": "dark"}),  # a quoted octal escape of a NUL
+    ("sessionid=abc\x00def; theme=dark", {"theme": "dark"}),
+    ('sessionid="a\\"b"; theme=dark', {"sessionid": 'a"b', "theme": "dark"}),  # an escape, but no NUL
+    ("sessionid=abc; theme=dark", {"sessionid": "abc", "theme": "dark"}),
+])
+def test_a_cookie_holding_a_nul_once_decoded_is_dropped_and_the_others_kept(rf, header, kept):
+    request = rf.get("/anything/", HTTP_COOKIE=header)
+    RefuseNulCharactersMiddleware(lambda request: HttpResponse())(request)
+    assert dict(request.COOKIES) == kept
