@@ -247,6 +247,10 @@ class StreamMasker:
         text, self._held = self._held, ""
         return self._mask(text)
 
+    def whole(self, data):
+        """Mask a body that arrived whole: what feed(data) and close() give, without looking for a tail."""
+        return self._mask(self._held + data.decode("latin-1")) if data else b""
+
     def _mask(self, text):
         for pattern in self._patterns:
             text = pattern.sub(self.RAW_MASK, text)

@@ -99,7 +99,8 @@ def _relay(connection, response):
         answer = StreamingHttpResponse(body(), status=response.status_code, reason=response.reason or None)
         answer._resource_closers.append(response.close)  # also when the body is never read (a HEAD, a client gone)
     else:  # a body small enough to have been read whole (outbound.STREAM_READ_AHEAD): sent in one piece
-        answer = HttpResponse(b"".join(body()), status=response.status_code, reason=response.reason or None)
+        answer = HttpResponse(masking.StreamMasker(masker).whole(response.content), status=response.status_code,
+                              reason=response.reason or None)
     answer.proxied = True  # the third party's answer, passed on as it is (api.middleware)
     for name, value in proxy.response_headers(response, masker):
         answer[name] = value

@@ -31,12 +31,14 @@ def test_every_chunk_size_splitting_a_secret_anywhere_still_masks_it_whole(secre
         body = b"\x00\xff<" + form.encode() + b">\xfe tail"
         for size in range(1, len(body) + 1):
             assert streamed(masker, body, size) == b"\x00\xff<" + MASK.encode() + b">\xfe tail", (form, size)
+        assert StreamMasker(masker).whole(body) == b"\x00\xff<" + MASK.encode() + b">\xfe tail", form  # read whole
 
 
 def test_a_binary_body_passes_unchanged_and_nothing_is_held_when_the_tail_cannot_begin_a_secret():
     masker = Masker(SECRETS)
     body = bytes(range(256)) * 4
-    assert streamed(masker, body, 7) == body
+    assert streamed(masker, body, 7) == body == StreamMasker(masker).whole(body)
+    assert StreamMasker(masker).whole(b"") == b""
     stream = StreamMasker(masker)
     assert stream.feed(b"first;") == b"first;"
     assert stream.feed(b"\xffrest") == b"\xffrest"
