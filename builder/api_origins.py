@@ -7,6 +7,7 @@ refused, or, when the builder allows it, sent without credentials. A path given 
 URL is taken relative to the Base URL.
 """
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ class NotAnApiUrl(ValueError):
     """The URL or path cannot be called through the connector; the message says why."""
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of the text; a proxied call asks it of the same URLs again
 def origin(url):
     """Return scheme://host[:port] of url (lower case, default ports left out), or "" when it has none."""
     parts = urlsplit(url)
