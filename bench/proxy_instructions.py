@@ -4,14 +4,15 @@
 
 Times on these shared VMs move several-fold between sessions and from one minute to the next (see
 bench/api_proxy.py's yardstick); the number of machine instructions a call executes does not (it
-repeats to about 0.1%). This serves the app's WSGI application (connectors_site.wsgi, the production
-settings, a SQLite file) in one process, which calls the proxy against bench/upstream.py served by
-gunicorn in processes of its own, and runs that process twice under valgrind's cachegrind: with no
-calls and with `--calls` calls, each after the same warm-up. The difference, per call, is what one
-proxied call executes in the app (its Django handler, middleware, token read, rate limit, the
-connection's auth, the outbound client, usage, the relay), without the server in front (gunicorn's
-own work is the same for any view). Python function calls per call (cProfile) are printed beside it.
-Needs valgrind (Debian's package); takes about two minutes.
+repeats within about 1%: the usage flusher's batches fall a little differently each run). This
+serves the app's WSGI application (connectors_site.wsgi, the production settings, a SQLite file) in
+one process, which calls the proxy against bench/upstream.py served by gunicorn in processes of its
+own, and runs that process twice under valgrind's cachegrind: with no calls and with `--calls` calls,
+each after the same warm-up. The difference, per call, is what one proxied call executes in the app
+(its Django handler, middleware, token read, rate limit, the connection's auth, the outbound client,
+usage, the relay), without the server in front (gunicorn's own work is the same for any view).
+Python function calls per call (cProfile) are printed beside it. Needs valgrind (Debian's package);
+takes about a minute.
 """
 
 import argparse
