@@ -29,7 +29,7 @@ class DirectRoutes:
     """A Django handler mixin: an address one of settings.API_DIRECT_ROUTES matches (a regular expression over
     the path and the dotted path of a view taking its named groups) goes to that view from the innermost
     middleware, unresolved: the proxy's calls are the API's most frequent, and django-ninja's operation with
-    Django's URL resolving cost about a tenth of one (bench/api_proxy.py). The view then answers everything
+    Django's URL resolving cost about 6% of one (bench/proxy_instructions.py). The view then answers everything
     itself (method, authentication, errors as problem details); any other address is resolved as usual."""
 
     _direct_routes = None

@@ -102,3 +102,11 @@ def test_too_many_redirects_is_an_error(peer):
     with pytest.raises(OutboundError, match="more than 3"):
         outbound.send("GET", peer.url("/loop"), max_redirects=3)
     assert len(peer.received) == 4
+
+
+def test_a_header_given_as_none_leaves_out_the_sessions_default_and_the_others_stay(peer):
+    """The hop's headers go over the session's defaults as requests merges them: None removes a default."""
+    outbound.send("GET", peer.url("/plain"), headers={"Accept": None, "X-Trace": "kept"})
+    arrived = {name.lower(): value for name, value in peer.received[0]["headers"].items()}
+    assert "accept" not in arrived and arrived["x-trace"] == "kept"
+    assert arrived["user-agent"].startswith("python-requests/") and "gzip" in arrived["accept-encoding"]
