@@ -19,6 +19,11 @@ goes to the database: nothing read is cached, so a change (a revoked token) is s
 
 Only for querysets of model instances whose parameters reach the SQL unchanged (exact lookups on
 plain columns); anything else is refused when the lookup is first run.
+
+`leave_out` names columns not to read, by their path from the instance read (as `defer()` would, which
+Django refuses behind a FilteredRelation): "named_connection__connector__logo". The SQL selects NULL in
+their place and each is left deferred on its instance: reading it loads it (one query), and saving that
+instance writes only what was read.
 """
 
 import itertools
@@ -33,9 +38,10 @@ _serial = itertools.count(1)
 
 
 class PreparedLookup:
-    def __init__(self, build, using=DEFAULT_DB_ALIAS, **parameters):
-        """`build(**values)` returns the queryset; `parameters` names each value's type (str or int)."""
-        self.build, self.using, self.parameters = build, using, parameters
+    def __init__(self, build, using=DEFAULT_DB_ALIAS, *, leave_out=(), **parameters):
+        """`build(**values)` returns the queryset; `parameters` names each value's type (str or int); `leave_out`
+        the columns not read (see above)."""
+        self.build, self.using, self.parameters, self.leave_out = build, using, parameters, leave_out
         self._compiled = weakref.WeakKeyDictionary()  # database connection (one per thread) -> _Compiled
 
     def __call__(self, **values):
@@ -56,6 +62,9 @@ class _Compiled:
             raise ImproperlyConfigured("A PreparedLookup reads model instances only.")
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
+        left_out = [(path.split("__")[:-1], _field_at(queryset, path)) for path in lookup.leave_out]
+        sql, self.left_out_positions = _without_columns(sql, compiler.select, [field for _, field in left_out])
+        self.left_out = [(steps, field.attname) for steps, field in left_out]
         self.sql = _named_placeholders(sql, len(params))
         by_marker = {marker: name for name, marker in markers.items()}
         # Each parameter: its placeholder's name, and the name of the call's value that goes there or a constant.
@@ -69,7 +78,8 @@ class _Compiled:
         if compiler.annotation_col_map or compiler.has_extra_select:
             raise ImproperlyConfigured("A PreparedLookup reads model columns only, without annotations.")
         fields = [column for column, _, _ in select[:compiler.col_count]]
-        self.converters = list(compiler.get_converters(fields).items())
+        self.converters = [(position, converters) for position, converters in compiler.get_converters(fields).items()
+                           if position not in self.left_out_positions]
         self.connection, self.db = connection, queryset.db
         self.model = klass_info["model"]
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
@@ -93,8 +103,48 @@ class _Compiled:
             instance = self.model.from_db(self.db, self.init_list, row[self.model_columns])
             for populator in self.related_populators:
                 populator.populate(row, instance)
+            for steps, attname in self.left_out:
+                _defer(instance, steps, attname)
             found.append(instance)
         return found
+
+
+def _field_at(queryset, path):
+    """The model field a `leave_out` path names, through relations and the queryset's FilteredRelations."""
+    *steps, name = path.split("__")
+    model = queryset.model
+    for step in steps:
+        filtered = queryset.query._filtered_relations.get(step)
+        for hop in filtered.relation_name.split("__") if filtered else [step]:
+            model = model._meta.get_field(hop).related_model
+    return model._meta.get_field(name)
+
+
+def _without_columns(sql, select, fields):
+    """Return the SQL with NULL selected in place of each of `fields`' columns, and those columns' positions."""
+    columns = [column_sql for _, (column_sql, _), _ in select]
+    positions = set()
+    for field in fields:
+        found = [index for index, (column, _, _) in enumerate(select) if getattr(column, "target", None) is field]
+        if len(found) != 1:
+            raise ImproperlyConfigured(f"A PreparedLookup cannot leave out {field}: it is read {len(found)} times.")
+        positions.add(found[0])
+    if not positions:
+        return sql, positions
+    head = "SELECT " + ", ".join(columns) + " FROM "
+    if not sql.startswith(head):
+        raise ImproperlyConfigured("A PreparedLookup leaves columns out of a plain SELECT only.")
+    kept = ["NULL" if index in positions else column for index, column in enumerate(columns)]
+    return "SELECT " + ", ".join(kept) + " FROM " + sql[len(head):], positions
+
+
+def _defer(instance, steps, attname):
+    """Leave `attname` deferred on the object at `steps` from instance (when the read found one)."""
+    for step in steps:
+        instance = getattr(instance, step, None)
+        if instance is None:
+            return
+    instance.__dict__.pop(attname, None)
 
 
 def _named_placeholders(sql, count):

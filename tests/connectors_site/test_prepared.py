@@ -112,3 +112,35 @@ def test_a_token_with_the_connection_it_names_in_one_query_only_its_users(connec
     assert len(queries) == 1 and named.secrets == {"username": "maria", "password": "s3cret-pw"}
     assert not hasattr(token_from_text(others, connection_named=connection.link_name), "named_connection")
     assert not hasattr(token_from_text(text, connection_named="no_such_link"), "named_connection")
+
+
+def test_a_column_left_out_is_not_read_loads_when_asked_and_is_kept_on_save(connection, end_user):
+    from api.models import token_from_text
+    from builder.models import Connector
+
+    logo = bytes(range(256)) * 200  # 51 kB, as a logo the builder stored
+    Connector.objects.filter(pk=connection.connector_id).update(logo=logo)
+    _, text = PersonalAccessToken.issue(user=end_user, name="t", scopes=["proxy"], expires_at=None)
+    with CaptureQueriesContext(db) as queries:
+        connector = token_from_text(text, connection_named=connection.link_name).named_connection.connector
+    assert len(queries) == 1 and '"logo"' not in queries[0]["sql"] and '"logo_hash"' in queries[0]["sql"]
+    assert connector.get_deferred_fields() == {"logo"} and connector.name == "Prepared"
+    connector.name = "Renamed"
+    connector.save()  # writes what was read: the logo stays
+    with CaptureQueriesContext(db) as queries:
+        assert bytes(connector.logo) == logo  # loaded when asked
+    assert len(queries) == 1
+    assert bytes(Connector.objects.get(pk=connector.pk).logo) == logo
+    assert Connector.objects.get(pk=connector.pk).name == "Renamed"
+    # No such connection: nothing to leave out on.
+    assert token_from_text(text, connection_named="no_such_link").__dict__.get("named_connection") is None
+
+
+def test_a_column_to_leave_out_must_be_read_once_by_the_queryset(connection, end_user):
+    not_read = PreparedLookup(lambda owner_id: Connection.objects.filter(owner_id=owner_id).order_by()[:1],
+                              leave_out=("connector__logo",), owner_id=int)
+    with pytest.raises(ImproperlyConfigured, match="read 0 times"):
+        not_read(owner_id=end_user.pk)
+    read = PreparedLookup(lambda owner_id: Connection.objects.filter(owner_id=owner_id).select_related("connector")
+                          .order_by()[:1], leave_out=("connector__logo",), owner_id=int)
+    assert read(owner_id=end_user.pk)[0].connector.get_deferred_fields() == {"logo"}
