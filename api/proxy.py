@@ -15,6 +15,7 @@ import time
 from urllib.parse import quote, unquote, urlsplit
 
 from django.conf import settings
+from django.http.request import HttpHeaders
 
 from builder.api_origins import origin
 
@@ -77,15 +78,9 @@ def target_url(base_url, path, query, raw_path=""):
     return url
 
 
-def _meta_key(name):
-    """Where a request header is in a WSGI environ (request.META), as Django's request.headers finds it."""
-    key = name.upper().replace("-", "_")
-    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
-
-
 # Read from request.META: request.headers would first gather every header of the request.
-_PASSED_ON = [(name, _meta_key(name)) for name in REQUEST_HEADERS]
-_RETRY_KEY = _meta_key(RETRY_HEADER)
+_PASSED_ON = [(name, HttpHeaders.to_wsgi_name(name)) for name in REQUEST_HEADERS]
+_RETRY_KEY = HttpHeaders.to_wsgi_name(RETRY_HEADER)
 
 
 def request_headers(meta):

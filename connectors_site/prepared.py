@@ -63,7 +63,7 @@ class _Compiled:
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         left_out = [(path.split("__")[:-1], _field_at(queryset, path)) for path in lookup.leave_out]
-        sql, self.left_out_positions = _without_columns(sql, compiler.select, [field for _, field in left_out])
+        sql, left_out_positions = _without_columns(sql, compiler.select, [field for _, field in left_out])
         self.left_out = [(steps, field.attname) for steps, field in left_out]
         self.sql = _named_placeholders(sql, len(params))
         by_marker = {marker: name for name, marker in markers.items()}
@@ -79,7 +79,7 @@ class _Compiled:
             raise ImproperlyConfigured("A PreparedLookup reads model columns only, without annotations.")
         fields = [column for column, _, _ in select[:compiler.col_count]]
         self.converters = [(position, converters) for position, converters in compiler.get_converters(fields).items()
-                           if position not in self.left_out_positions]
+                           if position not in left_out_positions]
         self.connection, self.db = connection, queryset.db
         self.model = klass_info["model"]
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
