@@ -25,6 +25,8 @@ timeout = timeouts.worker_timeout()
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
+# gunicorn's logger, making each access log line from what its format names (connectors_site/access_log.py).
+logger_class = "connectors_site.access_log.Logger"
 
 
 def worker_exit(server, worker):

@@ -103,3 +103,39 @@ def test_console_calls_while_the_token_endpoint_hangs_get_no_500(client, make_us
     assert all("could not be refreshed" in answer.text for answer in answers)
     assert elapsed < 1 + 2 + timeouts.LOCK_MARGIN + 2
     assert "WORKER TIMEOUT" not in "".join(log)
+
+
+def access_log_lines(environment, *options, headers=None):
+    """The access log lines gunicorn (the shipped config and `options`) writes for two unauthenticated API calls."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "--bind", "127.0.0.1:0", "--workers", "1",
+         *options, "connectors_site.wsgi"],
+        cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (match := LISTENING.search(process.stderr.readline())):
+            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+        for path in ("/api/v1/proxy/some_link/v1/items?page=2", "/api/v1/proxy/other/"):
+            sent = {"Referer": "https://example.org/", **(headers or {})}
+            answer = requests.get(f"{match.group(1)}{path}", headers=sent, timeout=60)
+            assert answer.status_code == 401
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    return output.splitlines()
+
+
+def test_the_access_log_line_is_gunicorns_own(tmp_path):
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
+                   "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"}
+    ours = access_log_lines(environment)
+    theirs = access_log_lines(environment, "--logger-class", "gunicorn.glogging.Logger")
+    time_stamp = re.compile(r"\[[^]]+\]")  # [01/Dec/2026:01:02:03 +0000]: when each request was served
+    assert len(ours) == 2 and [time_stamp.sub("[T]", line) for line in ours] == [
+        time_stamp.sub("[T]", line) for line in theirs]
+    assert '"GET /api/v1/proxy/some_link/v1/items?page=2 HTTP/1.1" 401' in ours[0]
+    assert '"https://example.org/" "python-requests/' in ours[0]
+    # A format naming a request header ({name}i), a response header ({name}o) or an environ entry ({name}e).
+    named_format = "%(s)s %({x-trace}i)s %({content-type}o)s %({path_info}e)s"
+    named = access_log_lines(environment, "--access-logformat", named_format, headers={"X-Trace": "abc"})
+    assert named[1] == "401 abc application/problem+json /api/v1/proxy/other/"
