@@ -17,6 +17,9 @@ adds per call, goal ≤ 2 ms) and of the ratio. The machine's load average is pr
 CPU time the app's processes spent per proxied call (median over the rounds), which load changes less;
 beside it the CPU time the upstream's processes (gunicorn serving a few lines of WSGI) spent per direct
 call: a yardstick of the machine's speed at that moment, which varies several-fold on a shared VM.
+Last, what the app's floor adds: the p50 of the proxy's address called without a token (a 401 problem,
+answered by gunicorn, Django's handler and the API's middleware before any read, rate limit or call)
+less a direct call's, measured in rounds of their own.
 """
 
 import argparse
@@ -120,7 +123,7 @@ def start_app(env, name):
     return url, process
 
 
-def load(call, workers, calls):
+def load(call, workers, calls, status=200):
     """Run `calls` calls on each of `workers` threads (one keep-alive session each); return every latency."""
     def worker(_):
         session, samples = requests.Session(), []
@@ -129,7 +132,7 @@ def load(call, workers, calls):
             started = time.perf_counter()
             response = call(session)
             samples.append(time.perf_counter() - started)
-            if response.status_code != 200:
+            if response.status_code != status:
                 raise SystemExit(f"A call answered {response.status_code}: {response.text[:300]}")
         return samples
 
@@ -172,10 +175,18 @@ def measure(name, app_url, app_pid, upstream_url, upstream_pid, token, options):
     def proxied(session):
         return session.get(proxy_url, headers=proxy_headers, timeout=30)
 
+    def refused(session):  # the app's floor: answered (401) before any read, rate limit or call
+        return session.get(proxy_url, timeout=30)
+
     load(direct, 2, 20), load(proxied, 2, 50)  # warm up: connections, caches, both gunicorn workers
     for workers in options.workers:
         added, ratios, direct_p50s, proxy_p50s, cpu, upstream_cpu = [], [], [], [], [], []
+        floor, floor_cpu = [], []
         for _ in range(options.rounds):
+            used = app_cpu_seconds(app_pid)
+            refusal = p50_ms(load(refused, workers, options.calls, status=401))
+            floor_cpu.append((app_cpu_seconds(app_pid) - used) * 1000 / (workers * options.calls))
+            floor.append(refusal - p50_ms(load(direct, workers, options.calls)))
             upstream_used = app_cpu_seconds(upstream_pid)
             base = p50_ms(load(direct, workers, options.calls))
             upstream_cpu.append((app_cpu_seconds(upstream_pid) - upstream_used) * 1000 / (workers * options.calls))
@@ -188,7 +199,8 @@ def measure(name, app_url, app_pid, upstream_url, upstream_pid, token, options):
         print(f"{name:<11} {workers:>2} workers   added {spread(added, ' ms')}   ratio {spread(ratios)}   "
               f"(p50 direct {statistics.median(direct_p50s):.2f} ms, proxy {statistics.median(proxy_p50s):.2f} ms; "
               f"app CPU {statistics.median(cpu):.2f} ms per proxied call, the upstream's "
-              f"{statistics.median(upstream_cpu):.2f} ms per direct call)"
+              f"{statistics.median(upstream_cpu):.2f} ms per direct call; a 401 of the app adds "
+              f"{statistics.median(floor):.2f} ms, for {statistics.median(floor_cpu):.2f} ms of its CPU)"
               f"   goal ≤ {GOAL_MS} ms {'met' if middle <= GOAL_MS else 'NOT MET'}   load {load_average()}",
               flush=True)
 
