@@ -13,6 +13,11 @@ each after the same warm-up. The difference, per call, is what one proxied call 
 usage, the relay), without the server in front (gunicorn's own work is the same for any view).
 Python function calls per call (cProfile) are printed beside it. Needs valgrind (Debian's package);
 takes about a minute.
+
+With `--gunicorn`, the same calls are also counted as gunicorn serves them (gunicorn.conf.py, one worker,
+every process of the server under valgrind, the client outside it), and beside them a 401: the proxy's
+address called without a token, answered before any read, rate limit or call (the app's floor).
+(gunicorn_h1c, gunicorn's optional C parser, uses instructions valgrind does not know: leave it out.)
 """
 
 import argparse
@@ -21,8 +26,10 @@ import io
 import os
 import pstats
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,11 +82,44 @@ def instructions(env, calls):
     return int(found.group(1).replace(",", ""))
 
 
+def under_gunicorn(env, calls, *, refused=False):
+    """Instructions valgrind counted in gunicorn's processes serving `calls` proxied calls (or, `refused`,
+    calls without a token: 401s) after the same warm-up of proxied calls."""
+    port, log = api_proxy.free_port(), api_proxy.WORK / "gunicorn-valgrind.log"
+    gunicorn = [sys.executable, str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")]
+    server = subprocess.Popen(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--trace-children=yes",
+                               "--cachegrind-out-file=/dev/null", *gunicorn, "connectors_site.wsgi"],
+                              cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"},
+                              stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/api/v1/proxy/bench_proxy/v1/items"
+    session = api_proxy.requests.Session()
+    deadline = time.monotonic() + 600
+    while True:  # Django starts about 50 times slower under valgrind
+        try:
+            session.get(url, timeout=120)
+            break
+        except api_proxy.requests.RequestException:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start under valgrind: see {log}") from None
+            time.sleep(1)
+    token = {"Authorization": f"Bearer {env['BENCH_PROXY_TOKEN']}"}
+    for number in range(WARM_UP + calls):
+        proxied = number < WARM_UP or not refused
+        answer = session.get(url, headers=token if proxied else {}, timeout=120)
+        if answer.status_code != (200 if proxied else 401):
+            raise SystemExit(f"A call under gunicorn answered {answer.status_code}")
+    session.close()
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=300)
+    return sum(int(found.replace(",", "")) for found in re.findall(r"I\s+refs:\s+([\d,]+)", log.read_text()))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=500, help="calls counted (default 500)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--gunicorn", action="store_true", help="also count calls as gunicorn serves them")
     options = parser.parse_args()
     if options.child is not None:
         return child(options.child, options.profile)
@@ -91,11 +131,18 @@ def main():
         profiled = subprocess.run([sys.executable, __file__, "--child", str(options.calls), "--profile"], cwd=ROOT,
                                   env=env, capture_output=True, text=True, check=True)
         per_call = (instructions(env, options.calls) - instructions(env, 0)) / options.calls
+        if options.gunicorn:
+            served = under_gunicorn(env, 0)
+            served_call = (under_gunicorn(env, options.calls) - served) / options.calls
+            refusal = (under_gunicorn(env, options.calls, refused=True) - served) / options.calls
     finally:
         upstream.terminate()
         upstream.wait(timeout=30)
     print(f"A proxied call (SQLite, in process, {options.calls} calls after {WARM_UP}): "
           f"{per_call / 1e6:.3f} M instructions, {profiled.stdout.strip().splitlines()[-1]} Python function calls")
+    if options.gunicorn:
+        print(f"Served by gunicorn (one worker): a proxied call {served_call / 1e6:.3f} M instructions, "
+              f"a 401 without a token {refusal / 1e6:.3f} M")
 
 
 if __name__ == "__main__":
