@@ -144,3 +144,32 @@ def test_a_column_to_leave_out_must_be_read_once_by_the_queryset(connection, end
     read = PreparedLookup(lambda owner_id: Connection.objects.filter(owner_id=owner_id).select_related("connector")
                           .order_by()[:1], leave_out=("connector__logo",), owner_id=int)
     assert read(owner_id=end_user.pk)[0].connector.get_deferred_fields() == {"logo"}
+
+
+def prepared_runs(statement_part):
+    """How many times PostgreSQL ran, as a prepared statement, a statement of this connection's holding the text."""
+    with db.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements "
+                       "WHERE statement LIKE %s", [f"%{statement_part}%"])
+        return cursor.fetchone()[0]
+
+
+READ = 'FROM "api_personalaccesstoken" INNER JOIN "auth_user"'  # the token read's text, as PostgreSQL keeps it
+
+
+def test_on_postgresql_a_read_run_again_is_prepared_there(connection, end_user):
+    """settings.py binds parameters on the server and has psycopg prepare what a connection runs 5 times: from then
+    on PostgreSQL runs the proxy's token read without parsing and planning it again."""
+    if db.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    from api.models import token_from_text
+
+    _, text = PersonalAccessToken.issue(user=end_user, name="t", scopes=["proxy"], expires_at=None)
+    for _ in range(6):
+        assert token_from_text(text, connection_named=connection.link_name).named_connection.pk == connection.pk
+    runs = prepared_runs(READ)
+    for _ in range(3):
+        with CaptureQueriesContext(db) as queries:  # still seen by Django's instrumentation
+            assert token_from_text(text, connection_named=connection.link_name).named_connection.pk == connection.pk
+        assert len(queries) == 1
+    assert runs >= 1 and prepared_runs(READ) == runs + 3

@@ -33,3 +33,19 @@ def test_debug_off_with_keys_starts():
     result = start(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="s" * 50, CONNECTORS_ENCRYPTION_KEYS=KEY,
                    DJANGO_ALLOWED_HOSTS="example.com")
     assert result.returncode == 0, result.stderr
+
+
+def database_options(**env):
+    """The default database's OPTIONS as settings.py makes them for a PostgreSQL DATABASE_URL and `env`."""
+    clean = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_"))}
+    clean.update(DJANGO_DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/test", **env)
+    result = subprocess.run([sys.executable, "-c", "from connectors_site import settings; "
+                             "print(sorted(settings.DATABASES['default'].get('OPTIONS', {}).items()))"],
+                            cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_postgresql_prepares_statements_unless_told_not_to_behind_a_pooler():
+    assert database_options() == "[('prepare_threshold', 5), ('server_side_binding', True)]"
+    assert database_options(DATABASE_PREPARED_STATEMENTS="0") == "[]"
