@@ -37,8 +37,10 @@ def test_debug_off_with_keys_starts():
 
 def database_options(**env):
     """The default database's OPTIONS as settings.py makes them for a PostgreSQL DATABASE_URL and `env`."""
-    clean = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_"))}
-    clean.update(DJANGO_DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/test", **env)
+    clean = {name: value for name, value in os.environ.items()
+             if not name.startswith(("DJANGO_", "CONNECTORS_", "DATABASE_"))}
+    clean.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="s" * 50, CONNECTORS_ENCRYPTION_KEYS=KEY,
+                 DJANGO_ALLOWED_HOSTS="example.com", DATABASE_URL="postgres://postgres@127.0.0.1:5432/test", **env)
     result = subprocess.run([sys.executable, "-c", "from connectors_site import settings; "
                              "print(sorted(settings.DATABASES['default'].get('OPTIONS', {}).items()))"],
                             cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
