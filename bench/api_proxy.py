@@ -57,17 +57,18 @@ APP_ENV = {
 }
 
 
-def wait_for(url, process, log):
-    deadline = time.monotonic() + 60
+def wait_for(url, process, log, seconds=60):
+    """Wait until the server at url answers (each try waits a thirtieth of `seconds`)."""
+    deadline = time.monotonic() + seconds
     while True:
         if process.poll() is not None:
             raise SystemExit(f"{url} did not start; see {log}")
         try:
-            requests.get(url, timeout=2)
+            requests.get(url, timeout=seconds / 30)
             return
         except requests.RequestException:
             if time.monotonic() > deadline:
-                raise SystemExit(f"{url} did not answer in 60 s; see {log}") from None
+                raise SystemExit(f"{url} did not answer in {seconds} s; see {log}") from None
             time.sleep(0.2)
 
 

@@ -29,7 +29,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,16 +91,8 @@ def under_gunicorn(env, calls, *, refused=False):
                               cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"},
                               stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/api/v1/proxy/bench_proxy/v1/items"
+    api_proxy.wait_for(url, server, log, seconds=600)  # Django starts about 50 times slower under valgrind
     session = api_proxy.requests.Session()
-    deadline = time.monotonic() + 600
-    while True:  # Django starts about 50 times slower under valgrind
-        try:
-            session.get(url, timeout=120)
-            break
-        except api_proxy.requests.RequestException:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn did not start under valgrind: see {log}") from None
-            time.sleep(1)
     token = {"Authorization": f"Bearer {env['BENCH_PROXY_TOKEN']}"}
     for number in range(WARM_UP + calls):
         proxied = number < WARM_UP or not refused

@@ -249,7 +249,8 @@ class StreamMasker:
 
     def whole(self, data):
         """Mask a body that arrived whole: what feed(data) and close() give, without looking for a tail."""
-        return self._mask(self._held + data.decode("latin-1")) if data else b""
+        text, self._held = self._held + data.decode("latin-1"), ""
+        return self._mask(text)
 
     def _mask(self, text):
         for pattern in self._patterns:

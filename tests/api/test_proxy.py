@@ -321,8 +321,6 @@ def test_the_apis_own_error_answers_pass_unchanged(api, connection):
     assert body_of(response) == b"<h1>no such page</h1>"
 
 
-
-
 @pytest.fixture
 def resolved(api):
     """The same token's client through the API's middleware without the direct routes: the address resolved to
