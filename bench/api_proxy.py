@@ -20,10 +20,19 @@ call: a yardstick of the machine's speed at that moment, which varies several-fo
 Last, what the app's floor adds: the p50 of the proxy's address called without a token (a 401 problem,
 answered by gunicorn, Django's handler and the API's middleware before any read, rate limit or call)
 less a direct call's, measured in rounds of their own.
+
+`--client wrk` makes the load with wrk (Debian's package `wrk`, a load generator in C: one keep-alive
+connection per client for `--seconds`) instead of Python threads, whose own CPU (a GIL-bound process taking
+a good part of one of the two cores) the app then no longer competes with. `--reference` also serves
+bench/reference_proxy.py, the least a proxy in Python under the same gunicorn settings can do (a urllib3
+pool, no token, database, guard or Django), and prints what it adds in the same rounds: the part of the
+proxy's figure that any Python proxy on this machine pays.
 """
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,16 +121,52 @@ print(PersonalAccessToken.issue(user=user, name="bench", scopes=["proxy"], expir
     return done.stdout.strip().splitlines()[-1]
 
 
-def start_app(env, name):
-    """The app under gunicorn with gunicorn.conf.py (production's workers, threads, keep-alive, access log)."""
+def start_app(env, name, application="connectors_site.wsgi"):
+    """The app (or another WSGI application) under gunicorn with gunicorn.conf.py (production's workers,
+    threads, keep-alive, access log)."""
     port, log = free_port(), WORK / f"app-{name}.log"
-    command = [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-               "connectors_site.wsgi"]
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), application]
     process = subprocess.Popen(command, cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
                                stdout=log.open("a"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_for(url, process, log)
     return url, process
+
+
+class PythonClients:
+    """`calls` calls on each of `workers` threads of this process, one keep-alive session each."""
+
+    name = "Python threads"
+
+    def __init__(self, calls):
+        self.calls = calls
+
+    def p50(self, url, headers, workers, status=200):
+        """Return the calls' p50 in ms and their number."""
+        samples = load(lambda session: session.get(url, headers=headers, timeout=30), workers, self.calls, status)
+        return p50_ms(samples), len(samples)
+
+
+class Wrk:
+    """wrk with one keep-alive connection per client worker for `seconds` (its threads: one per core at most)."""
+
+    name = "wrk"
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def p50(self, url, headers, workers, status=200):
+        """Return the calls' p50 in ms and their number."""
+        command = ["wrk", "-t", str(min(workers, os.cpu_count() or 1)), "-c", str(workers), "-d",
+                   f"{self.seconds}s", "--latency", *[part for name, value in headers.items()
+                                                     for part in ("-H", f"{name}: {value}")], url]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        count = int(re.search(r"(\d+) requests in", output).group(1))
+        refused = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+        if "Socket errors" in output or (int(refused.group(1)) if refused else 0) != (count if status >= 300 else 0):
+            raise SystemExit(f"wrk did not get {status} from every call of {url}:\n{output}")
+        value, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)\s", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], count
 
 
 def load(call, workers, calls, status=200):
@@ -166,42 +211,43 @@ def spread(values, unit=""):
     return f"{min(values):6.2f} {statistics.median(values):6.2f} {max(values):6.2f}{unit}"
 
 
-def measure(name, app_url, app_pid, upstream_url, upstream_pid, token, options):
+def measure(name, app_url, app_pid, upstream_url, upstream_pid, token, options, reference_url=None):
     direct_url, proxy_url = f"{upstream_url}/v1/items", f"{app_url}/api/v1/proxy/bench_proxy/v1/items"
     direct_headers, proxy_headers = {"Authorization": f"Bearer {SECRET}"}, {"Authorization": f"Bearer {token}"}
+    client = options.client
+    forwarder_url = reference_url and f"{reference_url}/api/v1/proxy/bench_proxy/v1/items"
 
-    def direct(session):
-        return session.get(direct_url, headers=direct_headers, timeout=30)
+    def with_cpu(pid, workers, url, headers, status=200):
+        """The p50 of calls to url and the CPU ms the processes of `pid` spent per call meanwhile."""
+        used = app_cpu_seconds(pid)
+        p50, count = client.p50(url, headers, workers, status)
+        return p50, (app_cpu_seconds(pid) - used) * 1000 / count
 
-    def proxied(session):
-        return session.get(proxy_url, headers=proxy_headers, timeout=30)
-
-    def refused(session):  # the app's floor: answered (401) before any read, rate limit or call
-        return session.get(proxy_url, timeout=30)
-
-    load(direct, 2, 20), load(proxied, 2, 50)  # warm up: connections, caches, both gunicorn workers
+    for url, headers in ((direct_url, direct_headers), (proxy_url, proxy_headers), (forwarder_url, {})):
+        if url:
+            client.p50(url, headers, 2)  # warm up: connections, caches, both gunicorn workers
     for workers in options.workers:
         added, ratios, direct_p50s, proxy_p50s, cpu, upstream_cpu = [], [], [], [], [], []
-        floor, floor_cpu = [], []
+        floor, floor_cpu, reference = [], [], []
         for _ in range(options.rounds):
-            used = app_cpu_seconds(app_pid)
-            refusal = p50_ms(load(refused, workers, options.calls, status=401))
-            floor_cpu.append((app_cpu_seconds(app_pid) - used) * 1000 / (workers * options.calls))
-            floor.append(refusal - p50_ms(load(direct, workers, options.calls)))
-            upstream_used = app_cpu_seconds(upstream_pid)
-            base = p50_ms(load(direct, workers, options.calls))
-            upstream_cpu.append((app_cpu_seconds(upstream_pid) - upstream_used) * 1000 / (workers * options.calls))
-            used = app_cpu_seconds(app_pid)
-            through = p50_ms(load(proxied, workers, options.calls))
-            cpu.append((app_cpu_seconds(app_pid) - used) * 1000 / (workers * options.calls))
+            # The app's floor: the proxy's address without a token, answered (401) before any read or call.
+            refusal, refusal_cpu = with_cpu(app_pid, workers, proxy_url, {}, status=401)
+            floor_cpu.append(refusal_cpu)
+            floor.append(refusal - client.p50(direct_url, direct_headers, workers)[0])
+            base, base_cpu = with_cpu(upstream_pid, workers, direct_url, direct_headers)
+            through, through_cpu = with_cpu(app_pid, workers, proxy_url, proxy_headers)
+            upstream_cpu.append(base_cpu), cpu.append(through_cpu)
             direct_p50s.append(base), proxy_p50s.append(through)
             added.append(through - base), ratios.append(through / base)
+            if forwarder_url:
+                reference.append(client.p50(forwarder_url, {}, workers)[0] - base)
         middle = statistics.median(added)
+        beside = f"; a minimal forwarder adds {spread(reference, ' ms')}" if reference else ""
         print(f"{name:<11} {workers:>2} workers   added {spread(added, ' ms')}   ratio {spread(ratios)}   "
               f"(p50 direct {statistics.median(direct_p50s):.2f} ms, proxy {statistics.median(proxy_p50s):.2f} ms; "
               f"app CPU {statistics.median(cpu):.2f} ms per proxied call, the upstream's "
               f"{statistics.median(upstream_cpu):.2f} ms per direct call; a 401 of the app adds "
-              f"{statistics.median(floor):.2f} ms, for {statistics.median(floor_cpu):.2f} ms of its CPU)"
+              f"{statistics.median(floor):.2f} ms, for {statistics.median(floor_cpu):.2f} ms of its CPU{beside})"
               f"   goal ≤ {GOAL_MS} ms {'met' if middle <= GOAL_MS else 'NOT MET'}   load {load_average()}",
               flush=True)
 
@@ -231,25 +277,40 @@ def main():
     parser.add_argument("--calls", type=int, default=100, help="calls per client thread per round (default 100)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--variants", default="sqlite,postgresql")
+    parser.add_argument("--client", choices=("python", "wrk"), default="python",
+                        help="the load: Python threads (default) or wrk")
+    parser.add_argument("--seconds", type=int, default=2, help="with wrk: seconds per measurement (default 2)")
+    parser.add_argument("--reference", action="store_true", help="also measure bench/reference_proxy.py")
     options = parser.parse_args()
+    if options.client == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk).")
+    options.client = Wrk(options.seconds) if options.client == "wrk" else PythonClients(options.calls)
+    each = f"{options.seconds} s" if options.client.name == "wrk" else f"{options.calls} calls"
     app_workers, app_threads = os.environ.get("GUNICORN_WORKERS", "2"), os.environ.get("GUNICORN_THREADS", "8")
-    print(f"Proxy vs direct call, p50 per round: {options.rounds} interleaved rounds of {options.calls} calls "
-          f"per client thread; app: gunicorn {app_workers} workers x {app_threads} threads; min / median / max; "
-          f"load average at start {load_average()}", flush=True)
+    print(f"Proxy vs direct call, p50 per round: {options.rounds} interleaved rounds of {each} per client "
+          f"({options.client.name}); app: gunicorn {app_workers} workers x {app_threads} threads; "
+          f"min / median / max; load average at start {load_average()}", flush=True)
     upstream_url, upstream = start_upstream()
+    reference_url = reference = None
     try:
+        if options.reference:
+            reference_url, reference = start_app(
+                {**os.environ, "BENCH_UPSTREAM_URL": upstream_url, "BENCH_UPSTREAM_TOKEN": SECRET}, "reference",
+                "bench.reference_proxy:app")
         for name, database in variants(options).items():
             env = {**os.environ, **APP_ENV, **database}
             token = prepare(env, upstream_url)
             app_url, app = start_app(env, name.lower())
             try:
-                measure(name, app_url, app.pid, upstream_url, upstream.pid, token, options)
+                measure(name, app_url, app.pid, upstream_url, upstream.pid, token, options, reference_url)
             finally:
                 app.terminate()
                 app.wait(timeout=30)
     finally:
-        upstream.terminate()
-        upstream.wait(timeout=30)
+        for process in (reference, upstream):
+            if process:
+                process.terminate()
+                process.wait(timeout=30)
 
 
 if __name__ == "__main__":
