@@ -115,7 +115,7 @@ if not re.fullmatch(r"\d+/\d+", CONNECTORS_API_RATE_LIMIT):
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "connectors_site.apps.AdminConfig",  # django.contrib.admin with the site's AdminSite (admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
