@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import Authenticator
 
 STATE_KEY = "two_factor"
 # What the gate lets through before the code is given: the code and set-up pages, signing out.
@@ -20,7 +21,7 @@ OPEN_VIEWS = {"accounts:two_factor", "accounts:two_factor_verify", "logout", "ad
 
 
 def confirmed_device(user):
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    return Authenticator.objects.devices_for_user(user, confirmed=True).first()
 
 
 def must_use_two_factor(user):

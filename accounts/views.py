@@ -13,9 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import CodeForm
+from .models import Authenticator
 from .two_factor import confirmed_device, must_use_two_factor, two_factor_state
 
 
@@ -63,7 +63,8 @@ class TwoFactorView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/two_factor.html"
 
     def pending_device(self):
-        return TOTPDevice.objects.filter(user=self.request.user, confirmed=False).first()
+        device = Authenticator.objects.filter(user=self.request.user, confirmed=False).first()
+        return device if device is not None and device.readable else None  # else set up again from the start
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -82,8 +83,8 @@ class TwoFactorView(LoginRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action")
         if action == "begin" and confirmed_device(request.user) is None:
-            TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
-            TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+            Authenticator.objects.filter(user=request.user, confirmed=False).delete()
+            Authenticator.objects.create(user=request.user, name="Authenticator app", confirmed=False)
         elif action == "confirm" and self.pending_device() is not None:
             return self.confirm(request)
         elif action == "turn_off" and confirmed_device(request.user) is not None:
@@ -110,7 +111,7 @@ class TwoFactorView(LoginRequiredMixin, TemplateView):
         form = CodeForm(request.POST, device=confirmed_device(request.user))
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        TOTPDevice.objects.filter(user=request.user).delete()
+        Authenticator.objects.filter(user=request.user).delete()
         two_factor_state(request, refresh=True)
         messages.success(request, "Two-factor authentication is off.")
         return redirect("accounts:two_factor")

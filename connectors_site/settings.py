@@ -127,7 +127,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_totp",  # its table's migrations only: accounts.Authenticator keeps the keys, encrypted
     # django-ninja's own templates and static files: the API docs served from here, never a CDN.
     "ninja",
     "accounts",

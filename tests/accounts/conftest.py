@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import Authenticator
 from tests.conftest import PASSWORD
 
 
@@ -26,7 +26,7 @@ def code_for(device, *, steps_ahead=0):
 def authenticator():
     """Give `user` a confirmed authenticator app; return its device."""
     def add(user):
-        return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+        return Authenticator.objects.create(user=user, name="Authenticator app", confirmed=True)
 
     return add
 

@@ -1,12 +1,21 @@
 """Two-factor authentication with an authenticator app (TOTP): set up, sign in, admin, enforcement."""
 
+import io
+import json
 import re
+from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
+from cryptography.fernet import Fernet
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import Authenticator
 from tests.accounts.conftest import code_for, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +43,7 @@ class TestSetUp:
 
         assert client.post(SETUP, {"action": "begin"}).status_code == 302
         page = client.get(SETUP).content.decode()
-        device = TOTPDevice.objects.get(user=end_user, confirmed=False)
+        device = Authenticator.objects.get(user=end_user, confirmed=False)
         assert 'src="data:image/svg+xml' in page
         key = re.search(r'<code class="user-select-all">([A-Z2-7 ]+)</code>', page).group(1)
         assert device.config_url.split("secret=")[1].startswith(key.replace(" ", "")[:16])
@@ -54,9 +63,9 @@ class TestSetUp:
         client = signed_in(end_user)
         client.post(VERIFY, {"code": code_for(device)})
         assert client.post(SETUP, {"action": "turn_off", "code": "123"}).status_code == 400
-        assert TOTPDevice.objects.filter(user=end_user).exists()
+        assert Authenticator.objects.filter(user=end_user).exists()
         assert client.post(SETUP, {"action": "turn_off", "code": code_for(device, steps_ahead=1)}).status_code == 302
-        assert not TOTPDevice.objects.filter(user=end_user).exists()
+        assert not Authenticator.objects.filter(user=end_user).exists()
 
 
 class TestSignIn:
@@ -122,11 +131,11 @@ class TestRequiredForStaffAndBuilders:
         assert "it is required for staff and connector builders" in page.lower()
 
         client.post(SETUP, {"action": "begin"})
-        device = TOTPDevice.objects.get(user=user)
+        device = Authenticator.objects.get(user=user)
         client.post(SETUP, {"action": "confirm", "code": code_for(device)})
         assert client.get(reverse("microservices")).status_code == 200
         refused = client.post(SETUP, {"action": "turn_off", "code": code_for(device, steps_ahead=1)})
-        assert refused.status_code == 403 and TOTPDevice.objects.filter(user=user).exists()
+        assert refused.status_code == 403 and Authenticator.objects.filter(user=user).exists()
 
     def test_end_users_may_still_go_without(self, end_user):
         assert signed_in(end_user).get(reverse("microservices")).status_code == 200
@@ -136,7 +145,73 @@ def test_the_admin_never_shows_an_authenticator_key(end_user, authenticator, mak
     device = authenticator(end_user)
     admin = Client()
     admin.force_login(make_user("root", superuser=True))
-    for url in (reverse("admin:otp_totp_totpdevice_changelist"),
-                reverse("admin:otp_totp_totpdevice_change", args=[device.pk])):
+    key, key_b32 = device.secret["key"], device.config_url.split("secret=")[1].split("&")[0]
+    for url in (reverse("admin:accounts_authenticator_changelist"),
+                reverse("admin:accounts_authenticator_change", args=[device.pk])):
         page = admin.get(url).content.decode()
-        assert end_user.username in page and device.key not in page
+        assert end_user.username in page and key not in page and key_b32 not in page
+
+
+def test_staff_delete_an_authenticator_a_user_lost(end_user, authenticator, make_user):
+    device = authenticator(end_user)
+    admin = Client()
+    admin.force_login(make_user("root", superuser=True))
+    url = reverse("admin:accounts_authenticator_delete", args=[device.pk])
+    assert admin.post(url, {"post": "yes"}).status_code == 302
+    assert not Authenticator.objects.filter(user=end_user).exists()
+    assert admin.get(reverse("admin:accounts_authenticator_add")).status_code == 403  # set up by its user only
+
+
+def test_the_key_is_encrypted_at_rest(end_user, authenticator):
+    device = authenticator(end_user)
+    key = device.secret["key"]
+    assert len(key) == 40 and int(key, 16) >= 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM accounts_authenticator WHERE id = %s", [device.pk])
+        stored = cursor.fetchone()[0]
+    assert key not in stored and key.upper() not in stored and stored.startswith("gAAAA")  # a Fernet token
+    assert Authenticator.objects.get(pk=device.pk).secret["key"] == key
+
+
+def test_the_migration_moves_django_otps_devices_with_their_keys_encrypted(end_user, no_throttle):
+    migration = import_module("accounts.migrations.0002_move_totp_devices")
+    device = TOTPDevice.objects.create(user=end_user, name="Phone", confirmed=True, digits=8, drift=1, last_t=7)
+    migration.move_devices(apps, SimpleNamespace(connection=connection))
+    assert not TOTPDevice.objects.exists()
+    moved = Authenticator.objects.get(user=end_user)
+    assert moved.secret == {"key": device.key}
+    assert (moved.name, moved.confirmed, moved.digits, moved.step, moved.drift, moved.last_t, moved.created_at) == (
+        "Phone", True, 8, 30, 1, 7, device.created_at)
+    assert not moved.verify_token("00000000") and moved.verify_token(code_for(moved))  # the same app's codes
+
+    migration.move_back(apps, SimpleNamespace(connection=connection))
+    assert TOTPDevice.objects.get(user=end_user).key == device.key and not Authenticator.objects.exists()
+
+
+def test_rotating_the_encryption_keys_rotates_the_authenticators_key(end_user, settings, no_throttle):
+    old, new = settings.CONNECTORS_ENCRYPTION_KEYS[0], Fernet.generate_key().decode()
+    device = Authenticator.objects.create(user=end_user, name="Authenticator app", confirmed=True)
+    settings.CONNECTORS_ENCRYPTION_KEYS = [new, old]
+    call_command("rotate_encryption_keys", stdout=io.StringIO())
+    settings.CONNECTORS_ENCRYPTION_KEYS = [new]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM accounts_authenticator WHERE id = %s", [device.pk])
+        stored = cursor.fetchone()[0]
+    assert json.loads(Fernet(new).decrypt(stored.encode())) == device.secret
+    assert Authenticator.objects.get(pk=device.pk).verify_token(code_for(device))  # read with the new key alone
+
+
+def test_an_authenticator_no_encryption_key_reads_matches_no_code_and_can_be_set_up_again(end_user, settings):
+    confirmed = Authenticator.objects.create(user=end_user, name="Authenticator app", confirmed=True)
+    code = code_for(confirmed)
+    settings.CONNECTORS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the key it was written with is lost
+    client = signed_in(end_user)
+    refused = client.post(VERIFY, {"code": code})
+    assert refused.status_code == 400 and "That code is not right" in refused.content.decode()
+
+    Authenticator.objects.filter(pk=confirmed.pk).update(confirmed=False)  # as if set up but not confirmed
+    client = signed_in(end_user)
+    assert "Set up two-factor authentication" in client.get(SETUP).content.decode()
+    client.post(SETUP, {"action": "begin"})
+    device = Authenticator.objects.get(user=end_user)
+    assert device.pk != confirmed.pk and device.readable
