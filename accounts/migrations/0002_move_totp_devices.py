@@ -10,32 +10,29 @@ CARRIED = ("user_id", "name", "confirmed", "throttling_failure_timestamp", "thro
            "last_used_at", "step", "t0", "digits", "tolerance", "drift", "last_t")
 
 
+def _move(database, source, target, new_row):
+    """Copy every row of `source` to `target` (new_row(row) with the CARRIED fields), then delete them."""
+    rows = source.objects.using(database).order_by("pk")
+    for row in rows:
+        copy = new_row(row)
+        for name in CARRIED:
+            setattr(copy, name, getattr(row, name))
+        copy.save(using=database)  # one by one: the key is encrypted, or decrypted, as the row is written
+        target.objects.using(database).filter(pk=copy.pk).update(created_at=row.created_at)  # auto_now_add
+    rows.delete()
+
+
 def move_devices(apps, schema_editor):
-    database = schema_editor.connection.alias
-    TOTPDevice = apps.get_model("otp_totp", "TOTPDevice")
     Authenticator = apps.get_model("accounts", "Authenticator")
-    devices = TOTPDevice.objects.using(database).order_by("pk")
-    for device in devices:
-        # Saved one by one: the key is encrypted as the row is written (EncryptedJSONField).
-        moved = Authenticator(secret={"key": device.key}, **{name: getattr(device, name) for name in CARRIED})
-        moved.save(using=database)
-        # created_at is auto_now_add: written again as it was.
-        Authenticator.objects.using(database).filter(pk=moved.pk).update(created_at=device.created_at)
-    devices.delete()
+    _move(schema_editor.connection.alias, apps.get_model("otp_totp", "TOTPDevice"), Authenticator,
+          lambda device: Authenticator(secret={"key": device.key}))
 
 
 def move_back(apps, schema_editor):
     """Undone: the devices go back to otp_totp's table, their keys in clear there again."""
-    database = schema_editor.connection.alias
     TOTPDevice = apps.get_model("otp_totp", "TOTPDevice")
-    Authenticator = apps.get_model("accounts", "Authenticator")
-    authenticators = Authenticator.objects.using(database).order_by("pk")
-    for authenticator in authenticators:
-        device = TOTPDevice(key=authenticator.secret["key"],
-                            **{name: getattr(authenticator, name) for name in CARRIED})
-        device.save(using=database)
-        TOTPDevice.objects.using(database).filter(pk=device.pk).update(created_at=authenticator.created_at)
-    authenticators.delete()
+    _move(schema_editor.connection.alias, apps.get_model("accounts", "Authenticator"), TOTPDevice,
+          lambda authenticator: TOTPDevice(key=authenticator.secret["key"]))
 
 
 class Migration(migrations.Migration):
