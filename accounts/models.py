@@ -13,6 +13,7 @@ from django_otp.util import random_hex
 
 from connectors_site.crypto import EncryptedJSONField, is_undecryptable
 
+
 def new_secret():
     """A new random key (20 bytes, as django-otp's TOTPDevice makes them), hex-encoded."""
     return {"key": random_hex(20)}
@@ -51,18 +52,13 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
     def bin_key(self):
         return unhexlify(self.secret["key"])
 
-    def totp(self, at=None):
-        """The app's TOTP at `at` (a Unix time; now by default), with its known drift."""
-        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
-        totp.time = time.time() if at is None else at
-        return totp
-
     def verify_token(self, token):
         allowed, _ = self.verify_is_allowed()
         if not allowed or not self.readable:
             return False
         code = int(token) if isinstance(token, str) and token.isascii() and token.isdigit() else None
-        totp = self.totp()
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
         if code is not None and totp.verify(code, self.tolerance, self.last_t + 1):
             self.last_t, self.drift = totp.t(), totp.drift
             self.throttle_reset(commit=False)

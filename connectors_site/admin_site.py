@@ -2,9 +2,9 @@
 
 Django's admin filters a changelist's objects by the ids a bulk action posts (`_selected_action`) as they
 come, so a value that is not one of the model's ids (`abc`, or a number past the database's integers) fails
-inside the query: a 500.
-A browser only ever posts the checkboxes' own values; anything else is answered 400 here, before the
-action runs, on every model's changelist (third-party apps' included, as they register on this site).
+inside the query: a 500. A browser only ever posts the checkboxes' own values; anything else is answered
+400 here, before the action runs, on every model's changelist (third-party apps' included, as they
+register on this site).
 """
 
 from functools import wraps
